@@ -1,0 +1,93 @@
+"""Named configurations (presets) of VQ-DeepSC.
+
+One place defines a preset. A preset fixes the network widths, which scales are
+transmitted and the size of each scale's semantic embedding space (codebook).
+
+Scale ``l = 1..L`` is the output of the ``l``-th down-sample block of the semantic
+encoder, at resolution ``H / 2^l x W / 2^l`` with ``widths[l-1]`` channels; its
+codewords have dimension ``K = widths[l-1]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A VQ-DeepSC configuration.
+
+    :param name: preset name, e.g. ``"paper-4"``.
+    :param stem_channels: channels of the encoder's first conv3x3 (paper: 64).
+    :param widths: channels ``C_l`` of scales ``l = 1..L`` (paper: 128, 256, 512, 1024).
+    :param codebook_sizes: ``N_l`` for every scale; ``None`` marks a scale that is not transmitted.
+    :param quantized: ``False`` for an upper bound: the features are sent as they are (no embedding space).
+    """
+
+    name: str
+    stem_channels: int
+    widths: tuple[int, ...]
+    codebook_sizes: tuple[int | None, ...]
+    quantized: bool = True
+
+    def __post_init__(self):
+        if len(self.widths) != len(self.codebook_sizes):
+            raise ValueError(f"preset {self.name!r}: {len(self.widths)} widths but {len(self.codebook_sizes)} codebook sizes")
+        if not any(n is not None for n in self.codebook_sizes):
+            raise ValueError(f"preset {self.name!r} transmits no scale")
+        if self.codebook_sizes[-1] is None:
+            raise ValueError(f"preset {self.name!r}: the deepest scale must be transmitted (the decoder starts from it)")
+        if any(n is not None and n < 2 for n in self.codebook_sizes):
+            raise ValueError(f"preset {self.name!r}: every codebook needs at least 2 codewords")
+        if self.stem_channels < 1 or any(w < 1 for w in self.widths):
+            raise ValueError(f"preset {self.name!r}: channel counts must be positive")
+
+    @property
+    def num_scales(self) -> int:
+        """``L``, the number of down-sample blocks."""
+        return len(self.widths)
+
+    @property
+    def transmitted(self) -> tuple[int, ...]:
+        """0-based indices of the scales that are sent, finest first."""
+        return tuple(i for i, n in enumerate(self.codebook_sizes) if n is not None)
+
+    @property
+    def bits_per_index(self) -> tuple[int, ...]:
+        """``ceil(log2 N_l)`` for every transmitted scale, finest first."""
+        return tuple(math.ceil(math.log2(self.codebook_sizes[i])) for i in self.transmitted)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Preset":
+        return cls(name=d["name"], stem_channels=d["stem_channels"], widths=tuple(d["widths"]),
+                   codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"])
+
+
+PAPER_WIDTHS = (128, 256, 512, 1024)
+SMALL_WIDTHS = (16, 32, 64, 128)
+FOUR_SCALES = (16, 8, 4, 2)
+THREE_SCALES = (None, 64, 32, 8)
+
+
+def _family(prefix: str, stem: int, widths: tuple[int, ...]) -> dict[str, Preset]:
+    out = {}
+    for scales, sizes in (("4", FOUR_SCALES), ("3", THREE_SCALES)):
+        name = f"{prefix}-{scales}"
+        out[name] = Preset(name, stem, widths, sizes)
+        out[f"{name}-upper"] = Preset(f"{name}-upper", stem, widths, sizes, quantized=False)
+    return out
+
+
+PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS), **_family("small", 8, SMALL_WIDTHS)}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; ``ValueError`` naming the known ones otherwise."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None

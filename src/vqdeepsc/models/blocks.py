@@ -1,0 +1,50 @@
+"""Building blocks of the semantic encoder and decoder (DESIGN.md section 1). All kernels are 3x3."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)
+
+
+class ResidualBlock(nn.Module):
+    """conv3x3 -> BN -> PReLU -> conv3x3, plus the identity.
+
+    :input x: [B, C, H, W]
+    :output y: [B, C, H, W]
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(conv3x3(channels, channels), nn.BatchNorm2d(channels), nn.PReLU(channels),
+                                  conv3x3(channels, channels))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.body(x)
+
+
+class DownSampleBlock(nn.Sequential):
+    """``T_down``: ResidualBlock -> strided conv3x3 -> ResidualBlock -> BN -> PReLU -> conv3x3.
+
+    :input x: [B, C_in, H, W]
+    :output y: [B, C_out, H/2, W/2]
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__(ResidualBlock(in_channels), conv3x3(in_channels, out_channels, stride=2),
+                         ResidualBlock(out_channels), nn.BatchNorm2d(out_channels), nn.PReLU(out_channels),
+                         conv3x3(out_channels, out_channels))
+
+
+class UpSampleBlock(nn.Sequential):
+    """``R_up``: ResidualBlock -> nearest x2 up-sampling -> conv3x3 -> BN -> PReLU.
+
+    :input x: [B, C_in, H, W]
+    :output y: [B, C_out, 2H, 2W]
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__(ResidualBlock(in_channels), nn.Upsample(scale_factor=2, mode="nearest"),
+                         conv3x3(in_channels, out_channels), nn.BatchNorm2d(out_channels), nn.PReLU(out_channels))

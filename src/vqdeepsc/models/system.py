@@ -1,0 +1,93 @@
+"""VQ-DeepSC's semantic codec: encoder -> embedding spaces -> (indices) -> look-up -> decoder."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..config import Preset
+from .decoder import SemanticDecoder
+from .encoder import SemanticEncoder
+from .quantizer import SemanticEmbeddingSpace
+
+
+class VQDeepSC(nn.Module):
+    """The transceiver's neural parts for one preset.
+
+    ``encode`` gives the *codes* of the transmitted scales (finest first): index tensors [B, H_l, W_l] int64
+    for a quantized preset, the features themselves [B, C_l, H_l, W_l] for an upper-bound preset.
+    ``decode`` rebuilds the images from those codes. ``forward`` is the training pass.
+
+    :param preset: the configuration (``vqdeepsc.config``).
+    :param quantizer_options: keyword options of every ``SemanticEmbeddingSpace`` (codebook remedies).
+
+    :input images: [B, 3, H, W], float in [0, 1], H and W multiples of 2^L.
+    :output (forward): dict with ``x_hat`` [B, 3, H, W], ``codebook_loss``, ``commitment_loss`` (scalars, summed
+        over scales), ``indices`` (list per transmitted scale) and per-scale ``perplexity`` and ``usage`` lists.
+    """
+
+    def __init__(self, preset: Preset, **quantizer_options):
+        super().__init__()
+        self.preset = preset
+        self.encoder = SemanticEncoder(preset.stem_channels, preset.widths)
+        self.embedding_spaces = nn.ModuleList(
+            SemanticEmbeddingSpace(preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
+            for l in preset.transmitted) if preset.quantized else nn.ModuleList()
+        self.decoder = SemanticDecoder(preset.stem_channels, preset.widths, preset.transmitted)
+
+    def check_images(self, images: Tensor) -> None:
+        """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W multiples of 2^L."""
+        m = 2 ** self.preset.num_scales
+        if images.dim() != 4 or images.shape[1] != 3 or not images.is_floating_point():
+            raise ValueError(f"expected float images [B, 3, H, W], got {images.dtype} {list(images.shape)}")
+        if images.shape[2] % m or images.shape[3] % m or images.shape[2] == 0 or images.shape[3] == 0:
+            raise ValueError(f"image height and width must be positive multiples of {m} for preset "
+                             f"{self.preset.name!r}, got {images.shape[2]}x{images.shape[3]}")
+
+    def code_shapes(self, height: int, width: int) -> list[tuple[int, ...]]:
+        """Shape of each transmitted scale's codes for one image (no batch dim), finest first."""
+        shapes = []
+        for l in self.preset.transmitted:
+            h, w = height >> (l + 1), width >> (l + 1)
+            shapes.append((h, w) if self.preset.quantized else (self.preset.widths[l], h, w))
+        return shapes
+
+    def encode(self, images: Tensor) -> list[Tensor]:
+        self.check_images(images)
+        features = self.encoder(images)
+        if not self.preset.quantized:
+            return [features[l] for l in self.preset.transmitted]
+        return [space.quantize(features[l]) for space, l in zip(self.embedding_spaces, self.preset.transmitted)]
+
+    def decode(self, codes: list[Tensor]) -> Tensor:
+        if len(codes) != len(self.preset.transmitted):
+            raise ValueError(f"preset {self.preset.name!r} sends {len(self.preset.transmitted)} scales, "
+                             f"got codes for {len(codes)}")
+        received = [None] * self.preset.num_scales
+        for i, (l, c) in enumerate(zip(self.preset.transmitted, codes)):
+            received[l] = self.embedding_spaces[i].lookup(c) if self.preset.quantized else c
+        return self.decoder(received)
+
+    def forward(self, images: Tensor) -> dict:
+        self.check_images(images)
+        features = self.encoder(images)
+        received = [None] * self.preset.num_scales
+        zero = images.new_zeros(())
+        out = {"codebook_loss": zero, "commitment_loss": zero, "indices": [], "perplexity": [], "usage": []}
+        for i, l in enumerate(self.preset.transmitted):
+            if not self.preset.quantized:
+                received[l] = features[l]
+                continue
+            q = self.embedding_spaces[i](features[l])
+            received[l] = q["z_q"]
+            out["codebook_loss"] = out["codebook_loss"] + q["codebook_loss"]
+            out["commitment_loss"] = out["commitment_loss"] + q["commitment_loss"]
+            for key in ("indices", "perplexity", "usage"):
+                out[key].append(q[key])
+        out["x_hat"] = self.decoder(received)
+        return out
+
+
+@torch.no_grad()
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
