@@ -1,0 +1,38 @@
+"""``vqdeepsc link``: BER and codeword error rate of the digital link against SNR."""
+
+import json
+
+HELP = "BER and codeword error rate of the 5G LDPC + 16-QAM link against Es/N0"
+
+
+def add_arguments(parser):
+    parser.add_argument("--channel", required=True, help="awgn, rayleigh or rician")
+    parser.add_argument("--rician-factor", type=float, default=None, metavar="R",
+                        help="Rician factor r >= 0 (rician channel only)")
+    parser.add_argument("--block", action="store_true", help="one fading coefficient per codeword (default: per symbol)")
+    parser.add_argument("--snr", default="0:12:1", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:12:1)")
+    parser.add_argument("--uncoded", action="store_true", help="send the bits without LDPC")
+    parser.add_argument("--bits", type=int, default=100_000, metavar="N", help="bits per SNR (default 100000)")
+    parser.add_argument("--payload-bits", type=int, default=20032, metavar="N",
+                        help="bits per payload (default 20032, one 4-scale image: three codewords of k = 6680)")
+    parser.add_argument("--iterations", type=int, default=20, help="belief-propagation iterations (default 20)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda:0, ... (default cpu)")
+    parser.add_argument("--json", metavar="FILE", help="write the sweep as JSON")
+    parser.add_argument("--plot", metavar="FILE", help="write the figure (log-scale BER against Es/N0)")
+
+
+def run(args):
+    from ..link.channel import check_channel, parse_snr_list
+    from ..link.sweep import ber_sweep, format_sweep, plot_sweep
+
+    check_channel(args.channel, args.rician_factor)
+    result = ber_sweep(parse_snr_list(args.snr), args.channel, rician_factor=args.rician_factor,
+                       block_fading=args.block, coded=not args.uncoded, num_iter=args.iterations,
+                       num_bits=args.bits, payload_bits=args.payload_bits, seed=args.seed, device=args.device)
+    print(format_sweep(result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    if args.plot:
+        plot_sweep(result, args.plot)
