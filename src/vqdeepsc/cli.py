@@ -1,0 +1,37 @@
+"""The ``vqdeepsc`` command line: one sub-command per module under ``vqdeepsc.commands``.
+
+Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``.
+A ``ValueError`` or ``OSError`` raised by a command is a user error: it is printed as one
+line ``vqdeepsc <command>: error: ...`` and the exit status is 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ("demo", "budget", "link", "train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vqdeepsc", description="VQ-DeepSC digital semantic communication of images")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"vqdeepsc.commands.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run, _parser=p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args._run(args) or 0
+    except (ValueError, OSError) as e:
+        args._parser.exit(2, f"vqdeepsc {args.command}: error: {e}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

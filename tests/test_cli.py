@@ -1,0 +1,41 @@
+"""The command line: Table I, one-line errors, the demo."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vqdeepsc.budget import bit_budget
+from vqdeepsc.cli import main
+from vqdeepsc.config import get_preset
+
+
+def test_table_one_for_the_paper_presets():
+    b4, b3 = bit_budget(get_preset("paper-4")), bit_budget(get_preset("paper-3"))
+    assert (b4["index_bits"], b4["paper_symbols"], b4["unquantized_symbols"]) == (20032, 5008, 245760)
+    assert (b3["index_bits"], b3["paper_symbols"], b3["unquantized_symbols"]) == (7616, 1904, 114688)
+    assert f"{100 * b4['ratio']:.2f}" == "2.04" and f"{100 * b3['ratio']:.2f}" == "1.66"
+    assert b4["bpp"] == pytest.approx(1.2227, abs=1e-4) and b3["bpp"] == pytest.approx(0.4648, abs=1e-4)
+    # LDPC 1/3 + 16-QAM: (k + padding) * 3 / 4 symbols
+    assert b4["channel_symbols"] == (20032 + b4["padding_bits"]) * 3 // 4 and b3["channel_symbols"] == 5712
+    # the small presets send exactly the same bits
+    assert bit_budget(get_preset("small-4"))["index_bits"] == 20032
+    assert bit_budget(get_preset("small-3"))["index_bits"] == 7616
+
+
+def test_budget_json(capsys):
+    main(["budget", "--preset", "paper-4", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert {"index_bits", "paper_symbols", "unquantized_values", "ratio", "channel_symbols", "bpp"} <= set(out)
+    assert out["unquantized_values"] == 983040
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["budget", "--preset", "paper-5"], "unknown preset 'paper-5'"),
+    (["budget", "--preset", "paper-4", "--size", "100", "128"], "multiples of 16"),
+])
+def test_one_line_errors(argv, message):
+    result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *argv], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
