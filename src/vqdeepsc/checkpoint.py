@@ -1,0 +1,87 @@
+"""Files that must survive: atomic writes, model weights as safetensors, full training checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+from .config import Preset
+from .models.system import VQDeepSC
+
+MODEL_FORMAT = "vqdeepsc-model/1"
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` and rename the result onto ``path``: a crash leaves the old file intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_model(model: VQDeepSC, path: str | Path, **record) -> None:
+    """The transceiver's weights as safetensors; metadata: format, preset and ``record`` (JSON values)."""
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {"format": MODEL_FORMAT, "preset": json.dumps(model.preset.to_dict()), "record": json.dumps(record)}
+    atomic_write(path, lambda tmp: save_file(state, tmp, metadata=meta))
+
+
+def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
+    """(preset, record) of a model file; ``ValueError`` if it is not one."""
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"not a readable model file: {path} ({e})") from None
+    if meta.get("format") != MODEL_FORMAT:
+        raise ValueError(f"not a vqdeepsc model file (format {meta.get('format')!r}): {path}")
+    return Preset.from_dict(json.loads(meta["preset"])), json.loads(meta.get("record", "{}"))
+
+
+def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:
+    """A ``VQDeepSC`` in eval mode from a file written by ``save_model``."""
+    preset, _ = read_model_metadata(path)
+    if expect_preset is not None and preset.name != expect_preset:
+        raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"corrupt model file {path}: {e}") from None
+    model = VQDeepSC(preset)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"weights in {path} do not fit preset {preset.name!r}: {str(e).splitlines()[0]}") from None
+    return model.to(device).eval()
+
+
+def save_checkpoint(state: dict, path: str | Path) -> None:
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """A training checkpoint; ``ValueError`` if it is missing, truncated or not one."""
+    if not Path(path).is_file():
+        raise ValueError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch.load raises many types on a damaged file
+        raise ValueError(f"corrupt checkpoint {path}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
+    if not isinstance(state, dict) or state.get("format") != "vqdeepsc-checkpoint/1":
+        raise ValueError(f"not a vqdeepsc training checkpoint: {path}")
+    return state

@@ -1,0 +1,300 @@
+"""Training of VQ-DeepSC as in the paper: ``min_G max_D E[lambda * L_VQ + L_GAN]``, noiseless.
+
+A run directory holds ``config.json``, ``log.csv`` (every loss term, validation metrics and codebook health per
+epoch), ``curves.png``, ``checkpoint.pt`` (everything needed to resume) and ``best.safetensors`` (the transceiver
+that is best on validation SSIM). All of them are written atomically, once per epoch.
+
+Multi-GPU: start the same command with ``torchrun --nproc-per-node N -m vqdeepsc.cli train ...`` (NCCL on CUDA,
+gloo on CPU). ``--batch-size`` is the global batch, split over the processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from .checkpoint import atomic_write, load_checkpoint, save_checkpoint, save_model
+from .config import get_preset
+from .data import ImageDataset, collate_images, split_files
+from .metrics import psnr, ssim
+from .models.discriminator import PatchDiscriminator
+from .models.system import VQDeepSC
+
+CHECKPOINT_FORMAT = "vqdeepsc-checkpoint/1"
+
+
+class TrainingError(ValueError):
+    """Training cannot go on (a non-finite loss); the message says which checkpoint is still good."""
+
+
+@dataclass
+class TrainConfig:
+    """Every hyper-parameter; defaults are the paper's, except the codebook remedies (see README)."""
+
+    preset: str
+    data: str
+    run_dir: str
+    epochs: int = 200
+    batch_size: int = 24
+    lr: float = 1.75e-4
+    lr_disc: float = 1e-5
+    betas: tuple[float, float] = (0.5, 0.999)
+    lr_schedule: str = "constant"  # or "cosine" (decays to 0 over all epochs)
+    lam: float = 5.0
+    beta_c: float = 0.25
+    gan_weight: float = 1.0  # 0 trains without the discriminator
+    disc_channels: int = 64
+    kmeans_init: bool = True
+    dead_code_threshold: float = 0.1
+    ema_decay: float | None = None
+    crop: int = 128
+    train_limit: int | None = None  # use only the first N training images (smoke runs)
+    val_limit: int | None = None
+    workers: int = 1
+    device: str = "cpu"
+    bf16: bool = False
+    channels_last: bool = False
+    deterministic: bool = False
+    seed: int = 0
+
+    def check(self) -> None:
+        get_preset(self.preset)
+        if self.epochs < 1 or self.batch_size < 1 or self.crop < 16:
+            raise ValueError("epochs and batch size must be >= 1 and the crop >= 16")
+        if self.lr <= 0 or self.lr_disc <= 0 or self.lam <= 0 or self.beta_c < 0 or self.gan_weight < 0:
+            raise ValueError("learning rates and lambda must be > 0, beta_c and the GAN weight >= 0")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use constant or cosine")
+        if self.crop % 2 ** get_preset(self.preset).num_scales:
+            raise ValueError(f"crop {self.crop} is not a multiple of 2^L for preset {self.preset}")
+
+
+def _world() -> tuple[int, int]:
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+
+def _rng_state() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": torch.tensor(np.random.get_state()[1].astype(np.int64)),
+            "numpy_pos": int(np.random.get_state()[2]), "python": torch.tensor(random.getstate()[1])}
+
+
+def _set_rng_state(s: dict) -> None:
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(("MT19937", s["numpy"].numpy().astype(np.uint32), s["numpy_pos"], 0, 0.0))
+    random.setstate((3, tuple(int(v) for v in s["python"]), None))
+
+
+class Trainer:
+    """One training run; ``Trainer(config).fit()``, or ``Trainer.resume(run_dir).fit()``."""
+
+    def __init__(self, config: TrainConfig, state: dict | None = None):
+        config.check()
+        self.cfg, self.run_dir = config, Path(config.run_dir)
+        self.rank, self.world = _world()
+        if config.batch_size % self.world:
+            raise ValueError(f"batch size {config.batch_size} is not divisible by {self.world} processes")
+        self.device = torch.device(config.device)
+        torch.manual_seed(config.seed + self.rank)
+        if config.deterministic:
+            torch.use_deterministic_algorithms(True)
+        preset = get_preset(config.preset)
+        self.model = VQDeepSC(preset, kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
+                              ema_decay=config.ema_decay).to(self.device)
+        self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
+        if config.channels_last:
+            self.model, self.disc = (m.to(memory_format=torch.channels_last) for m in (self.model, self.disc))
+        self.opt_g = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], config.lr,
+                                      betas=config.betas)
+        self.opt_d = torch.optim.Adam(self.disc.parameters(), config.lr_disc, betas=config.betas)
+        self.epoch, self.step, self.best_ssim, self.history = 0, 0, -math.inf, []
+        if state is not None:
+            self.model.load_state_dict(state["model"])
+            self.disc.load_state_dict(state["disc"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            self.epoch, self.step, self.best_ssim = state["epoch"], state["step"], state["best_ssim"]
+            self.history = json.loads(state["history"])
+            _set_rng_state(state["rng"][self.rank] if self.rank < len(state["rng"]) else state["rng"][0])
+        self.ddp = DistributedDataParallel(self.model) if self.world > 1 else self.model
+        files = split_files(config.data, "train")[: config.train_limit]
+        self.train_set = ImageDataset(files, config.crop, train=True)
+        self.val_set = ImageDataset(split_files(config.data, "val")[: config.val_limit], config.crop)
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, epochs: int | None = None) -> "Trainer":
+        """Continue the run in ``run_dir`` from its last checkpoint (optionally with more epochs)."""
+        state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
+        cfg = json.loads(state["config"])
+        cfg["betas"] = tuple(cfg["betas"])
+        cfg["run_dir"] = str(run_dir)
+        if epochs is not None:
+            cfg["epochs"] = epochs
+        return cls(TrainConfig(**cfg), state)
+
+    def _lr_factor(self, epoch: int) -> float:
+        if self.cfg.lr_schedule == "constant":
+            return 1.0
+        return 0.5 * (1 + math.cos(math.pi * epoch / self.cfg.epochs))
+
+    def _loader(self, epoch: int) -> DataLoader:
+        g = torch.Generator().manual_seed(self.cfg.seed * 100003 + epoch)
+        sampler = DistributedSampler(self.train_set, seed=self.cfg.seed) if self.world > 1 else None
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        return DataLoader(self.train_set, self.cfg.batch_size // self.world, shuffle=sampler is None, sampler=sampler,
+                          generator=g, num_workers=self.cfg.workers, collate_fn=collate_images, drop_last=True,
+                          pin_memory=self.device.type == "cuda", persistent_workers=False)
+
+    def fit(self) -> list[dict]:
+        """Train up to ``cfg.epochs``; returns the log rows."""
+        if self.rank == 0:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            cfg_json = json.dumps(asdict(self.cfg), indent=2)
+            atomic_write(self.run_dir / "config.json", lambda tmp: Path(tmp).write_text(cfg_json))
+        while self.epoch < self.cfg.epochs:
+            row = self._train_epoch()
+            rngs = [_rng_state()]
+            if self.world > 1:
+                rngs = [None] * self.world
+                dist.all_gather_object(rngs, rngs[0])
+            if self.rank == 0:
+                row.update(self._validate())
+                self.history.append(row)
+                self._save(row, rngs)
+            self.epoch += 1
+            if self.world > 1:
+                dist.barrier()
+        return self.history
+
+    def _train_epoch(self) -> dict:
+        cfg, model, disc = self.cfg, self.ddp, self.disc
+        for opt, lr in ((self.opt_g, cfg.lr), (self.opt_d, cfg.lr_disc)):
+            for group in opt.param_groups:
+                group["lr"] = lr * self._lr_factor(self.epoch)
+        model.train(), disc.train()
+        sums, n_images, skipped, t0 = {}, 0, 0, time.perf_counter()
+        bar = tqdm(self._loader(self.epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", disable=self.rank != 0,
+                   leave=False, dynamic_ncols=True)
+        for images, n_skipped in bar:
+            skipped += n_skipped
+            if len(images) == 0:
+                continue
+            images = images.to(self.device, non_blocking=True)
+            if cfg.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            terms = self._train_step(model, disc, images)
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + v * len(images)
+            n_images += len(images)
+            self.step += 1
+            bar.set_postfix(loss=f"{terms['loss_g']:.3f}", img_s=f"{n_images * self.world / (time.perf_counter() - t0):.1f}")
+        if n_images == 0:
+            raise ValueError("no readable training images in a full batch: lower --batch-size or check the data")
+        row = {"epoch": self.epoch + 1, "step": self.step, "lr": cfg.lr * self._lr_factor(self.epoch),
+               "images": n_images * self.world, "skipped": skipped, "seconds": round(time.perf_counter() - t0, 2)}
+        row.update({k: v / n_images for k, v in sums.items()})
+        return row
+
+    def _train_step(self, model, disc, images) -> dict:
+        cfg = self.cfg
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
+            out = model(images)
+            x_hat = out["x_hat"].float()
+            l1 = (x_hat - images).abs().mean()
+            vq = out["codebook_loss"] + cfg.beta_c * out["commitment_loss"]
+            loss_g = cfg.lam * (l1 + vq)
+            if cfg.gan_weight > 0:
+                disc.requires_grad_(False)
+                fake_logits = disc(x_hat)
+                g_adv = F.binary_cross_entropy_with_logits(fake_logits.float(), torch.ones_like(fake_logits.float()))
+                loss_g = loss_g + cfg.gan_weight * g_adv
+                disc.requires_grad_(True)
+        self._check_finite(loss_g, "generator")
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        terms = {"loss_g": loss_g.item(), "l1": l1.item(), "codebook": out["codebook_loss"].item(),
+                 "commitment": out["commitment_loss"].item()}
+        if cfg.gan_weight > 0:
+            with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
+                real, fake = disc(images).float(), disc(x_hat.detach()).float()
+                loss_d = 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+            self._check_finite(loss_d, "discriminator")
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self._average_disc_gradients()
+            self.opt_d.step()
+            terms.update(g_adv=g_adv.item(), loss_d=loss_d.item())
+        for i, l in enumerate(self.model.preset.transmitted if self.model.preset.quantized else ()):
+            terms[f"usage_{l + 1}"] = out["usage"][i].item()
+            terms[f"perplexity_{l + 1}"] = out["perplexity"][i].item()
+        return terms
+
+    def _average_disc_gradients(self) -> None:
+        """The discriminator runs in two graphs per step, so it is not DDP-wrapped: average its gradients here."""
+        if self.world > 1:
+            for p in self.disc.parameters():
+                if p.grad is not None:
+                    dist.all_reduce(p.grad)
+                    p.grad /= self.world
+
+    def _check_finite(self, loss, name) -> None:
+        if not torch.isfinite(loss):
+            last = self.run_dir / "checkpoint.pt"
+            kept = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
+            raise TrainingError(f"non-finite {name} loss at epoch {self.epoch + 1}, step {self.step}: stopped; {kept}")
+
+    @torch.no_grad()
+    def _validate(self) -> dict:
+        self.model.eval()
+        loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
+                            generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
+        s, p, n = 0.0, 0.0, 0
+        for images, _ in loader:
+            if len(images):
+                images = images.to(self.device)
+                x_hat = self.model.decode(self.model.encode(images)).float()
+                s, p, n = s + ssim(x_hat, images).sum().item(), p + psnr(x_hat, images).sum().item(), n + len(images)
+        return {"val_ssim": s / max(n, 1), "val_psnr": p / max(n, 1)}
+
+    def _save(self, row: dict, rngs: list[dict]) -> None:
+        best = row["val_ssim"] > self.best_ssim
+        if best:
+            self.best_ssim = row["val_ssim"]
+            save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], val_ssim=row["val_ssim"],
+                       val_psnr=row["val_psnr"], data=self.cfg.data)
+        state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)), "epoch": self.epoch + 1,
+                 "step": self.step, "best_ssim": self.best_ssim, "history": json.dumps(self.history), "rng": rngs,
+                 "model": self.model.state_dict(), "disc": self.disc.state_dict(),
+                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
+        save_checkpoint(state, self.run_dir / "checkpoint.pt")
+        write_log(self.history, self.run_dir / "log.csv")
+        from .plots import plot_training
+
+        plot_training(self.history, self.run_dir / "curves.png")
+
+
+def write_log(history: list[dict], path: Path) -> None:
+    """The per-epoch log as CSV (rewritten whole, atomically, from the checkpoint's history)."""
+    columns = list(dict.fromkeys(k for row in history for k in row))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns)
+    writer.writeheader()
+    writer.writerows(history)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(buf.getvalue()))

@@ -1,0 +1,148 @@
+"""Training: it learns, it resumes exactly, its files survive crashes, it refuses bad input clearly."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+import scipy.io
+import torch
+from PIL import Image
+
+from vqdeepsc.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
+from vqdeepsc.data import ImageDataset, collate_images, split_files
+from vqdeepsc.models.system import VQDeepSC
+from vqdeepsc.config import get_preset
+from vqdeepsc.train import TrainConfig, Trainer, TrainingError
+
+
+def tiny_config(photo_dir, run_dir, **kw):
+    base = dict(preset="small-4", data=str(photo_dir), run_dir=str(run_dir), epochs=2, batch_size=4, crop=32,
+                lr=2e-3, workers=0, deterministic=True, disc_channels=8)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def read_log(run_dir):
+    with open(run_dir / "log.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_overfits_four_real_images(photo_dir, tmp_path):
+    trainer = Trainer(tiny_config(photo_dir, tmp_path / "run", epochs=30))
+    history = trainer.fit()
+    assert history[-1]["l1"] < 0.5 * history[0]["l1"]
+    assert history[-1]["val_ssim"] > history[0]["val_ssim"]
+    logged = read_log(tmp_path / "run")
+    assert len(logged) == 30 and {"l1", "codebook", "commitment", "g_adv", "loss_d", "val_ssim", "perplexity_1",
+                                   "usage_4"} <= set(logged[0])
+    assert (tmp_path / "run" / "curves.png").stat().st_size > 0
+    model = load_model(tmp_path / "run" / "best.safetensors", expect_preset="small-4")
+    assert isinstance(model, VQDeepSC) and not model.training
+
+
+def test_resume_gives_the_same_losses_as_an_uninterrupted_run(photo_dir, tmp_path):
+    Trainer(tiny_config(photo_dir, tmp_path / "full", epochs=3)).fit()
+    Trainer(tiny_config(photo_dir, tmp_path / "cut", epochs=1)).fit()  # "killed" after epoch 1
+    Trainer.resume(tmp_path / "cut", epochs=3).fit()
+    full, cut = read_log(tmp_path / "full"), read_log(tmp_path / "cut")
+    drop = ("seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in full] == \
+           [{k: v for k, v in r.items() if k not in drop} for r in cut]
+
+
+def test_a_crash_during_save_leaves_the_old_checkpoint(photo_dir, tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint({"format": "vqdeepsc-checkpoint/1", "epoch": 1}, path)
+
+    def crash(obj, f, *a, **k):
+        with open(f, "wb") as fh:
+            fh.write(b"half a file")
+        raise KeyboardInterrupt("killed while saving")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({"format": "vqdeepsc-checkpoint/1", "epoch": 2}, path)
+    monkeypatch.undo()
+    assert load_checkpoint(path)["epoch"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]  # no temp file left behind
+
+
+def test_corrupt_and_foreign_files_give_clear_errors(photo_dir, tmp_path):
+    model = VQDeepSC(get_preset("small-3"))
+    save_model(model, tmp_path / "m.safetensors")
+    with pytest.raises(ValueError, match="holds a 'small-3' model, not 'small-4'"):
+        load_model(tmp_path / "m.safetensors", expect_preset="small-4")
+    data = (tmp_path / "m.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="cut.safetensors"):
+        load_model(tmp_path / "cut.safetensors")
+    (tmp_path / "checkpoint.pt").write_bytes(b"\x80\x04garbage")
+    with pytest.raises(ValueError, match="corrupt checkpoint"):
+        load_checkpoint(tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match="no checkpoint"):
+        Trainer.resume(tmp_path / "nothing-here")
+
+
+def test_non_finite_loss_stops_training_and_keeps_the_last_checkpoint(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    Trainer(tiny_config(photo_dir, run, epochs=1)).fit()
+    before = (run / "checkpoint.pt").read_bytes()
+    trainer = Trainer.resume(run, epochs=2)
+    trainer.cfg.lam = float("nan")
+    with pytest.raises(TrainingError, match="non-finite generator loss at epoch 2.*last good checkpoint"):
+        trainer.fit()
+    assert (run / "checkpoint.pt").read_bytes() == before
+
+
+def test_unreadable_images_are_skipped_with_a_warning(photo_dir, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    ds = ImageDataset([bad, *split_files(photo_dir, "val")], 32, train=True)
+    with pytest.warns(UserWarning, match="broken.png"):
+        images, skipped = collate_images([ds[i] for i in range(len(ds))])
+    assert skipped == 1 and images.shape == (2, 3, 32, 32)
+
+
+def test_stanford_cars_layout(tmp_path):
+    """The devkit's .mat structure: a 1xN struct array 'annotations' with bbox_*, class and fname fields."""
+    root = tmp_path / "stanford_cars"
+    (root / "devkit").mkdir(parents=True)
+    for folder, n in (("cars_train", 6), ("cars_test", 10)):
+        (root / folder).mkdir()
+        for i in range(n):
+            Image.new("RGB", (60, 40), (i * 20, 0, 0)).save(root / folder / f"{i + 1:05d}.jpg")
+
+    def annos(n, labels=True):
+        dtype = [("bbox_x1", "O"), ("bbox_y1", "O"), ("bbox_x2", "O"), ("bbox_y2", "O")] + \
+                ([("class", "O")] if labels else []) + [("fname", "O")]
+        rec = [tuple([[[1]], [[1]], [[50]], [[30]]] + ([[[3]]] if labels else []) + [[f"{i + 1:05d}.jpg"]])
+               for i in range(n)]
+        import numpy as np
+        return {"annotations": np.array([rec], dtype=dtype)}
+
+    scipy.io.savemat(root / "devkit" / "cars_train_annos.mat", annos(6))
+    scipy.io.savemat(root / "cars_test_annos_withlabels.mat", annos(10))
+    train, val, test = (split_files(root, s) for s in ("train", "val", "test"))
+    assert [p.name for p in train] == [f"{i:05d}.jpg" for i in range(1, 7)]
+    assert len(val) == len(test) == 5 and not set(val) & set(test)
+    assert {p.name for p in val + test} == {f"{i:05d}.jpg" for i in range(1, 11)}
+    assert val == split_files(root, "val")  # the split is fixed
+    x = ImageDataset(val, 128)[0]
+    assert x.shape == (3, 128, 128)  # short side 40 < 128: resized up, then centre-cropped
+
+
+def test_two_process_gloo_ddp(photo_dir, tmp_path):
+    run = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29517",
+           "-m", "vqdeepsc.cli", "train", "--preset", "small-3", "--data", str(photo_dir), "--out", str(run),
+           "--epochs", "1", "--batch-size", "4", "--crop", "32", "--workers", "0", "--disc-channels", "8"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = read_log(run)
+    assert len(log) == 1 and int(log[0]["images"]) == 4  # 4 training photos, 2 per process
+    assert json.loads((run / "config.json").read_text())["preset"] == "small-3"
