@@ -1,0 +1,36 @@
+"""The models shipped inside the package (``vqdeepsc/weights/``), loaded by name and checked by sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+from .checkpoint import load_model
+from .models.system import VQDeepSC
+
+
+def _weights():
+    return resources.files("vqdeepsc") / "weights"
+
+
+def shipped() -> dict[str, dict]:
+    """name -> record (file, sha256, training data, epochs, validation SSIM, command) of every shipped model."""
+    index = _weights() / "models.json"
+    return json.loads(index.read_text()) if index.is_file() else {}
+
+
+def load(name: str, device: str = "cpu") -> VQDeepSC:
+    """The shipped model ``name`` (e.g. ``"small-4"``) in eval mode; ``ValueError`` if absent or altered."""
+    records = shipped()
+    if name not in records:
+        raise ValueError(f"no shipped model {name!r}; shipped: {', '.join(records) or 'none'}")
+    record = records[name]
+    path = _weights() / record["file"]
+    if not path.is_file():
+        raise ValueError(f"weights file of {name!r} is missing: {path}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != record["sha256"]:
+        raise ValueError(f"weights file {path} is altered: sha256 {digest[:16]}... != recorded {record['sha256'][:16]}...")
+    with resources.as_file(path) as p:
+        return load_model(p, expect_preset=record["preset"], device=device)
