@@ -197,7 +197,7 @@ class Trainer:
             images = images.to(self.device, non_blocking=True)
             if cfg.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
-            terms = self._train_step(model, disc, images)
+            terms = self.train_step(model, disc, images)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v * len(images)
             n_images += len(images)
@@ -210,7 +210,8 @@ class Trainer:
         row.update({k: v / n_images for k, v in sums.items()})
         return row
 
-    def _train_step(self, model, disc, images) -> dict:
+    def train_step(self, model, disc, images) -> dict:
+        """One generator and one discriminator update on ``images``; returns the loss terms."""
         cfg = self.cfg
         with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
             out = model(images)

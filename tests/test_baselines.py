@@ -1,0 +1,40 @@
+"""Classic codecs under the bit budget."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vqdeepsc.baselines import CODECS, fit_to_budget, get_codec
+from vqdeepsc.data import embedded_photos
+
+
+@pytest.fixture(scope="module")
+def photo():
+    x = embedded_photos(128)["astronaut"]
+    return Image.fromarray((x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+
+
+@pytest.mark.parametrize("name", sorted(CODECS))
+@pytest.mark.parametrize("budget", [20032, 7616])
+def test_budget_rule_largest_quality_that_fits(name, budget, photo):
+    codec = get_codec(name)
+    fitted = fit_to_budget(codec, photo, budget)
+    assert fitted.excess_bits == 0 and 8 * len(fitted.data) <= budget
+    assert fitted.data == codec.encode(photo, fitted.quality)
+    if fitted.quality < codec.max_quality:
+        assert 8 * len(codec.encode(photo, fitted.quality + 1)) > budget
+    assert codec.decode(fitted.data, (128, 128)).size == (128, 128)
+
+
+def test_quality_one_is_sent_when_nothing_fits(photo):
+    fitted = fit_to_budget(get_codec("jpeg"), photo, 800)  # JPEG headers alone are ~600 bytes
+    assert fitted.quality == 1 and fitted.excess_bits == 8 * len(fitted.data) - 800 > 0
+
+
+def test_corrupt_files_are_refused(photo):
+    codec = get_codec("jpeg")
+    data = fit_to_budget(codec, photo, 20032).data
+    with pytest.raises(ValueError, match="jpeg file"):
+        codec.decode(data[:40], (128, 128))
+    with pytest.raises(ValueError, match="unknown codec 'bpg'"):
+        get_codec("bpg")
