@@ -23,17 +23,10 @@ def run(args):
     from ..link.phy import DigitalLink
     from ..metrics import psnr, ssim
     from ..transceiver import Transceiver
-    from ..zoo import load, shipped
+    from ..zoo import load
 
     snrs, channels = parse_snr_list(args.snr), [c.strip() for c in args.channels.split(",")]
-    if args.model in shipped():
-        model, note = load(args.model), f"shipped model {args.model}"
-    else:
-        from ..config import get_preset
-        from ..models.system import VQDeepSC
-
-        torch.manual_seed(args.seed)
-        model, note = VQDeepSC(get_preset(args.model)).eval(), f"UNTRAINED {args.model} (no shipped weights yet)"
+    model, note = load(args.model), f"shipped model {args.model}"
     photos = embedded_photos(128)
     images = torch.stack(list(photos.values()))
     print(f"VQ-DeepSC demo: {len(photos)} bundled photos ({', '.join(photos)}), 128x128, {note}")
