@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("demo", "budget", "link", "train")
+COMMANDS = ("demo", "budget", "link", "train", "eval", "plot")
 
 
 def build_parser() -> argparse.ArgumentParser:

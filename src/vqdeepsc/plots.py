@@ -1,4 +1,4 @@
-"""Figures: training curves (and, later, the paper's SSIM-vs-SNR panels)."""
+"""Figures: training curves, the paper's Fig. 3 (SSIM / PSNR against Es/N0 per channel) and image grids."""
 
 from __future__ import annotations
 
@@ -51,3 +51,60 @@ def image_grid(columns: dict[str, "torch.Tensor"], path: str | Path) -> None:
             axes[i, j].imshow(images[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy())
             axes[i, j].axis("off")
     _save(fig, path)
+
+
+def _method_label(method: str, preset: str) -> str:
+    from .evaluate import LABELS
+
+    if method == "vq":
+        return f"VQ-DeepSC ({preset})"
+    return LABELS[method] if method == "upper" else f"{LABELS[method]} + LDPC 1/3 + 16-QAM"
+
+
+def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
+    """The paper's Fig. 3 layout for one preset: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel
+    per channel, one line per method, error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``)."""
+    from .evaluate import METHODS
+
+    preset = rows[0]["preset"]
+    channels, methods = (list(dict.fromkeys(r[key] for r in rows)) for key in ("channel", "method"))
+    fig, axes = plt.subplots(1, len(channels), figsize=(4.5 * len(channels), 3.8), squeeze=False, sharey=True)
+    for ax, channel in zip(axes[0], channels):
+        for method in methods:
+            i = METHODS.index(method)  # one colour and marker per method in every figure
+            points = sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in rows
+                            if r["channel"] == channel and r["method"] == method)
+            if points:
+                x, y, err = zip(*points)
+                ax.errorbar(x, y, yerr=err, color=f"C{i}", marker="os^vDP"[i % 6], markersize=4, capsize=3,
+                            linestyle="--" if method == "upper" else "-", label=_method_label(method, preset))
+        rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
+        ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel({"ssim": "SSIM", "psnr": "PSNR (dB)"}[metric])
+    axes[0, -1].legend(fontsize=7)
+    fig.suptitle(f"{preset}: {metric.upper()} against Es/N0, mean over {rows[0]['images']} images, 95 % CI",
+                 fontsize=10)
+    _save(fig, path)
+
+
+def plot_reconstructions(grid, path: str | Path, max_snrs: int = 4) -> None:
+    """Original | upper bound | each method at up to ``max_snrs`` SNRs, one row per image, from the ``grid.npz`` of
+    ``vqdeepsc eval --grid`` (``meta`` JSON, ``original`` and noiseless methods [G, 3, H, W] uint8, the others
+    [S, G, 3, H, W])."""
+    import json
+
+    import torch
+
+    from .evaluate import LABELS
+
+    meta = json.loads(str(grid["meta"]))
+    snrs, count = meta["snr_db"], min(max_snrs, len(meta["snr_db"]))
+    picks = sorted({round(i * (len(snrs) - 1) / max(1, count - 1)) for i in range(count)})
+    images = {k: torch.from_numpy(v).float() / 255 for k, v in grid.items() if k != "meta"}
+    columns = {"original": images.pop("original")}
+    columns.update({LABELS[m]: x for m, x in images.items() if x.dim() == 4})
+    for j in picks:
+        columns.update({f"{LABELS[m]}\n{meta['channel']} {snrs[j]:g} dB": x[j]
+                        for m, x in images.items() if x.dim() == 5})
+    image_grid(columns, path)

@@ -33,8 +33,18 @@ class Transceiver:
         widths = self.model.preset.bits_per_index
         bits = indices_to_bits(codes, widths)
         received, stats = self.link(bits, snr_db, generator)
-        shapes = self.model.code_shapes(images.shape[2], images.shape[3])
-        sizes = [space.num_codes for space in self.model.embedding_spaces]
-        # a bit error can give an index >= N when N is not a power of two: it is read as the last codeword
-        received_codes = [c.clamp_max(n - 1) for c, n in zip(bits_to_indices(received, widths, shapes), sizes)]
+        received_codes = to_indices(self.model, received, images.shape[2], images.shape[3])
         return {"x_hat": self.model.decode(received_codes), "bits": bits, "received_bits": received, "stats": stats}
+
+
+def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[Tensor]:
+    """The indices in received bits, for ``height x width`` images.
+
+    A bit error can give an index >= N when N is not a power of two: it is read as the last codeword.
+
+    :input bits: [B, n_bits], 0/1.
+    :output: [B, H_l, W_l] int64 per transmitted scale, finest first.
+    """
+    widths, shapes = model.preset.bits_per_index, model.code_shapes(height, width)
+    sizes = [space.num_codes for space in model.embedding_spaces]
+    return [c.clamp_max(n - 1) for c, n in zip(bits_to_indices(bits, widths, shapes), sizes)]

@@ -37,13 +37,12 @@ class ImageCodec:
         """The RGB image in ``data``; ``ValueError`` if it does not decode to an image of ``size`` (W, H)."""
         try:
             with Image.open(io.BytesIO(data)) as im:
+                if im.size != size:  # checked before decoding: a corrupted header can claim a huge image
+                    raise ValueError(f"its header says {im.size}, expected {size}")
                 im.load()
-                image = im.convert("RGB")
+                return im.convert("RGB")
         except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as e:
             raise ValueError(f"{self.name} file does not decode: {e}") from None
-        if image.size != size:
-            raise ValueError(f"{self.name} file decodes to {image.size}, expected {size}")
-        return image
 
 
 class JPEG2000(ImageCodec):

@@ -1,0 +1,69 @@
+"""``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
+
+HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
+
+
+def add_arguments(parser):
+    a = parser.add_argument
+    a("--model", required=True, help="shipped model name or a .safetensors file written by training")
+    a("--upper", metavar="NAME_OR_PATH", help="upper-bound model for method 'upper' (default: <model>-upper, shipped)")
+    a("--data", required=True, help="data folder (train/val/test, Stanford Cars layout, or any folder of images)")
+    a("--split", default="test", help="split to evaluate (default test)")
+    a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels (default awgn,rayleigh,rician)")
+    a("--snr", default="0:20:2", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:20:2)")
+    a("--methods", default="vq,upper,jpeg",
+      help="comma-separated: vq, upper, jpeg, webp, jpeg2000, avif, heif (default vq,upper,jpeg)")
+    a("--out", required=True, help="output folder: results.csv, results.json, table1.md (and grid.npz)")
+    a("--limit", type=int, metavar="N", help="only N images of the split (a fixed random sample)")
+    a("--seed", type=int, default=0, help="random seed of the channel realisations (default 0)")
+    a("--rician-factor", type=float, default=2.0, metavar="R", help="Rician factor r (default 2.0)")
+    a("--batch", type=int, default=16, help="images per encoder/decoder call (default 16)")
+    a("--crop", type=int, default=128, help="centre-crop size (default 128, the paper's)")
+    a("--grid", type=int, default=0, metavar="N",
+      help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
+    a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
+
+
+def run(args):
+    import time
+    from pathlib import Path
+
+    from ..budget import bit_budget, format_budget
+    from ..evaluate import (FORMAT_HEADER, evaluate, format_row, library_versions, load_images, parse_methods,
+                            resolve_model, write_results)
+    from ..link.channel import check_channel, parse_snr_list
+    from ..zoo import shipped
+
+    methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
+    channels = [c.strip() for c in args.channels.split(",")]
+    for channel in channels:
+        check_channel(channel, args.rician_factor if channel == "rician" else None)
+    if args.batch < 1 or args.grid < 0:
+        raise ValueError(f"--batch must be positive and --grid not negative, got {args.batch} and {args.grid}")
+    model, model_record = resolve_model(args.model, args.device)
+    upper, upper_record = None, None
+    if "upper" in methods:
+        spec = args.upper or (f"{args.model}-upper" if args.model in shipped() else None)
+        if spec is None:
+            raise ValueError("method 'upper' needs an upper-bound model: pass --upper NAME_OR_PATH "
+                             "or leave 'upper' out of --methods")
+        upper, upper_record = resolve_model(spec, args.device)
+    images, names = load_images(args.data, args.split, args.limit, args.crop)
+    config = {"model": model_record, "upper": upper_record, "preset": model.preset.name,
+              "data": str(Path(args.data).resolve()), "split": args.split, "images": len(names), "files": names,
+              "limit": args.limit, "crop": args.crop, "methods": methods, "channels": channels, "snr_db": snrs,
+              "rician_factor": args.rician_factor, "fading": "per symbol", "link": "5G LDPC 1/3 (20 it.) + 16-QAM, ZF",
+              "seed": args.seed, "batch": args.batch, "versions": library_versions()}
+    budget = bit_budget(model.preset, args.crop, args.crop)
+    print(f"{model.preset.name} on {len(names)} images of {args.data} ({args.split}), "
+          f"budget {budget['index_bits']} bits per image")
+    print(FORMAT_HEADER)
+    start = time.perf_counter()
+    result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper,
+                      rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
+                      on_row=lambda row: print(format_row(row), flush=True))
+    out = Path(args.out)
+    write_results(out, result, config)
+    (out / "table1.md").write_text(format_budget(budget) + "\n")
+    print(f"{time.perf_counter() - start:.1f} s; wrote {out / 'results.csv'}, results.json, table1.md"
+          + (", grid.npz" if args.grid else ""))

@@ -1,0 +1,47 @@
+"""``vqdeepsc plot``: the paper's Fig. 3 (and a PSNR twin, and image grids) from ``vqdeepsc eval`` results."""
+
+HELP = "draw SSIM/PSNR vs Es/N0 (one panel per channel, one figure per preset) and image grids from eval results"
+
+
+def add_arguments(parser):
+    parser.add_argument("results", nargs="+", metavar="RESULTS",
+                        help="results.json files or folders holding one (several are merged, e.g. 4- and 3-scale runs)")
+    parser.add_argument("--out", help="output folder (default: the first results folder)")
+
+
+def run(args):
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..evaluate import read_results
+    from ..plots import plot_reconstructions, plot_snr_curves
+
+    documents = {(Path(p) if Path(p).is_dir() else Path(p).parent): read_results(p) for p in args.results}
+    rows, seen = [], {}
+    for folder, document in documents.items():
+        for row in document["results"]:
+            key = (row["preset"], row["method"], row["channel"], row["snr_db"])
+            if key in seen:
+                raise ValueError(f"{folder} and {seen[key]} both hold {key[1]} on {key[2]} at {key[3]:g} dB "
+                                 f"for {key[0]}")
+            seen[key] = folder
+            rows.append(row)
+    out = Path(args.out) if args.out else next(iter(documents))
+    written, grids = [], {}
+    for preset in dict.fromkeys(r["preset"] for r in rows):
+        family = [r for r in rows if r["preset"] == preset]
+        rician = next((d["config"]["rician_factor"] for d in documents.values()
+                       if d["config"]["preset"] == preset), None)
+        for metric in ("ssim", "psnr"):
+            written.append(out / f"{metric}_{preset}.png")
+            plot_snr_curves(family, metric, written[-1], rician)
+    for folder, document in documents.items():
+        npz = folder / "grid.npz"
+        if npz.is_file():
+            preset = document["config"]["preset"]
+            grids[preset] = grids.get(preset, 0) + 1
+            written.append(out / f"grid_{preset}{'' if grids[preset] == 1 else f'-{grids[preset]}'}.png")
+            with np.load(npz) as grid:
+                plot_reconstructions(grid, written[-1])
+    print("wrote " + ", ".join(str(p) for p in written))
