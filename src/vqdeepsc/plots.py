@@ -38,6 +38,7 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     axes[2].set(xlabel="epoch", ylabel="perplexity (effective codewords)", title="codebook health")
     if usage:
         axes[2].legend()
+    fig.tight_layout()
     _save(fig, path)
 
 
