@@ -2,8 +2,8 @@
 
 Both do the same work: the same images, SNRs and per-image link seeds, so they give the same SSIMs (checked).
 ``evaluate`` encodes each image once (VQ indices, the JPEG file fitted to the budget) and runs the semantic
-decoder only on frames whose indices changed; the naive loop runs ``Transceiver.send`` (encode -> link ->
-decode) and ``fit_to_budget`` + ``send_file`` per image and SNR. Each side builds its own link (LDPC code
+decoder only on frames whose indices changed; the naive loop runs encode -> bits -> link -> indices ->
+decode and ``fit_to_budget`` + ``send_file`` per image and SNR. Each side builds its own link (LDPC code
 construction included). The LDPC decoder dominates both, so the ratio grows with the network's size.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_eval.py [--model small-4|paper-4|FILE] [--repeats 3]
@@ -26,9 +26,11 @@ from vqdeepsc.link.channel import parse_snr_list
 from vqdeepsc.link.phy import DigitalLink
 from vqdeepsc.metrics import ssim
 from vqdeepsc.models.system import VQDeepSC
-from vqdeepsc.transceiver import Transceiver
+from vqdeepsc.link.bits import indices_to_bits
+from vqdeepsc.transceiver import to_indices
 
 
+@torch.no_grad()
 def naive(method, model, images, snrs, budget):
     """Mean SSIM per SNR, everything redone per image and SNR."""
     link, out = DigitalLink("awgn"), []
@@ -37,7 +39,9 @@ def naive(method, model, images, snrs, budget):
         for i, image in enumerate(images):
             generator = torch.Generator().manual_seed(link_seed(0, "awgn", snr, i))
             if method == "vq":
-                x_hat.append(Transceiver(model, link).send(image[None], snr, generator)["x_hat"][0])
+                bits = indices_to_bits(model.encode(image[None]), model.preset.bits_per_index)
+                received, _ = link(bits, snr, generator)
+                x_hat.append(model.decode(to_indices(model, received, *image.shape[1:]))[0])
             else:
                 codec = get_codec(method)
                 data = fit_to_budget(codec, to_image(image), budget).data

@@ -43,7 +43,7 @@ def main():
                     torch.cuda.synchronize()
                 times[n].append(time.perf_counter() - t)
     print(f"device {args.device}, batch {args.batch}, {torch.get_num_threads()} threads, encode + decode, eval mode")
-    print(f"| preset | parameters | GFLOP / image | ms / image | images / s |")
+    print("| preset | parameters | GFLOP / image | ms / image | images / s |")
     print("|---|---|---|---|---|")
     for n, m in models.items():
         t = statistics.median(times[n]) / args.batch

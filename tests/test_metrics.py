@@ -1,6 +1,5 @@
 """SSIM and PSNR against independent oracles on real photos."""
 
-import numpy as np
 import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity

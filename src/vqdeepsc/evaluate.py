@@ -30,10 +30,9 @@ from .baselines import CODECS, fit_to_budget, get_codec, send_file, to_image
 from .budget import bit_budget
 from .checkpoint import atomic_write, load_model
 from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
-from .link.bits import indices_to_bits
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
-from .transceiver import to_indices
+from .transceiver import Transceiver, link_rates, seeded
 
 METHODS = ("vq", "upper", *CODECS)
 LABELS = {"vq": "VQ-DeepSC", "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP",
@@ -108,44 +107,6 @@ def score(x_hat: Tensor, images: Tensor) -> dict:
     return {"ssim": s, "ssim_ci95": s_ci, "psnr": p, "psnr_ci95": p_ci}
 
 
-def link_rates(stats: list) -> dict:
-    """BER, codeword error rate and channel symbols per image of a list of per-image ``LinkStats``."""
-    return {"ber": sum(s.bit_errors for s in stats) / sum(s.num_bits for s in stats),
-            "bler": sum(s.codeword_errors for s in stats) / sum(s.num_codewords for s in stats),
-            "channel_symbols": sum(s.channel_symbols for s in stats) / len(stats)}
-
-
-def _generator(seed: int, link) -> torch.Generator:
-    return torch.Generator(link.device).manual_seed(seed)
-
-
-class SemanticSender:
-    """VQ-DeepSC over the link: indices and bits encoded once; the decoder runs only where an index changed.
-
-    :input images: [N, 3, H, W] in [0, 1], on the model's device.
-    :attr noiseless: [N, 3, H, W], the reconstruction from the indices sent.
-    """
-
-    def __init__(self, model: VQDeepSC, images: Tensor, batch: int):
-        self.model, self.batch, self.size = model, batch, tuple(images.shape[2:])
-        self.codes = [torch.cat(c) for c in zip(*(model.encode(x) for x in images.split(batch)))]
-        self.bits = indices_to_bits(self.codes, model.preset.bits_per_index)
-        self.noiseless = self.decode(self.codes)
-        self.info = {"source_bits": self.bits.shape[1]}
-
-    def decode(self, codes: list[Tensor]) -> Tensor:
-        return torch.cat([self.model.decode(list(part)) for part in zip(*(c.split(self.batch) for c in codes))])
-
-    def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
-        sent = [link(self.bits[i:i + 1], snr_db, _generator(s, link)) for i, s in enumerate(seeds)]
-        received = to_indices(self.model, torch.cat([r for r, _ in sent]).to(self.bits.device), *self.size)
-        changed = torch.stack([(r != c).flatten(1).any(1) for r, c in zip(received, self.codes)]).any(0)
-        x_hat = self.noiseless.clone()
-        if changed.any():
-            x_hat[changed] = self.decode([r[changed] for r in received])
-        return x_hat, {**link_rates([s for _, s in sent]), "frame_error_rate": changed.double().mean().item()}
-
-
 class UpperBound:
     """The network without quantization, noiseless: ``noiseless`` [N, 3, H, W] is its only output."""
 
@@ -172,7 +133,7 @@ class ClassicSender:
 
     def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
         got = [send_file(self.codec, f.data, link, snr_db, self.size, payload_bits=self.budget_bits,
-                         generator=_generator(s, link)) for f, s in zip(self.files, seeds)]
+                         generator=seeded(s, link)) for f, s in zip(self.files, seeds)]
         n = len(got)
         return torch.stack([g.image for g in got]), {**link_rates([g.stats for g in got]),
                                                      "frame_error_rate": sum(g.changed for g in got) / n,
@@ -202,7 +163,7 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
 
     device = next(model.parameters()).device
     budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-    senders = {m: SemanticSender(model, images.to(device), batch) if m == "vq"
+    senders = {m: Transceiver(model, images.to(device), batch) if m == "vq"
                else UpperBound(upper, images.to(device), batch) if m == "upper"
                else ClassicSender(m, images, budget) for m in methods}
     noiseless = {m: {**score(s.noiseless, images), **s.info} for m, s in senders.items()}

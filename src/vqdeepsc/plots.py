@@ -42,8 +42,8 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     _save(fig, path)
 
 
-def image_grid(columns: dict[str, "torch.Tensor"], path: str | Path) -> None:
-    """One column per entry (title -> [B, 3, H, W] in [0, 1]), one row per image."""
+def image_grid(columns: dict, path: str | Path) -> None:
+    """One column per entry (title -> tensor [B, 3, H, W] in [0, 1]), one row per image."""
     n_rows, n_cols = next(iter(columns.values())).shape[0], len(columns)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.6 * n_cols, 1.6 * n_rows), squeeze=False)
     for j, (title, images) in enumerate(columns.items()):

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import math
-import os
 import random
 import time
 from dataclasses import asdict, dataclass

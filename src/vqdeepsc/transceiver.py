@@ -6,35 +6,46 @@ import torch
 from torch import Tensor
 
 from .link.bits import bits_to_indices, indices_to_bits
-from .link.phy import DigitalLink
 from .models.system import VQDeepSC
 
 
 class Transceiver:
-    """A trained ``VQDeepSC`` model sending over a ``DigitalLink``.
+    """A quantized ``VQDeepSC`` model sending a set of images over a ``DigitalLink``.
 
-    :param model: the semantic codec (eval mode); an upper-bound preset is sent noiselessly (no link).
-    :param link: the digital link (LDPC, 16-QAM, channel).
+    The images are encoded to indices and bits once; each ``send`` runs only the link and then the decoder on
+    the images whose indices changed (an error-free frame reuses the noiseless reconstruction).
 
-    :input images: [B, 3, H, W] in [0, 1], H and W multiples of 2^L.
-    :input snr_db: Es/N0 in dB.
-    :output: dict with ``x_hat`` [B, 3, H, W], ``bits`` [B, n_bits] sent, ``received_bits`` and ``stats``
-        (``LinkStats``; ``None`` for an upper bound).
+    :param model: the semantic codec (eval mode, quantized preset).
+    :param images: [N, 3, H, W] in [0, 1], on the model's device, H and W multiples of 2^L.
+    :param batch: images per encoder / decoder call.
+    :attr noiseless: [N, 3, H, W], the reconstruction from the indices sent.
+
+    :input link: a ``DigitalLink``; :input snr_db: Es/N0 in dB; :input seeds: one link seed per image.
+    :output x_hat: [N, 3, H, W]; :output info: dict with ``ber``, ``bler``, ``channel_symbols`` (per image) and
+        ``frame_error_rate`` (fraction of images with any index changed).
     """
 
-    def __init__(self, model: VQDeepSC, link: DigitalLink):
-        self.model, self.link = model.eval(), link
+    def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16):
+        self.model, self.batch, self.size = model.eval(), batch, tuple(images.shape[2:])
+        with torch.no_grad():
+            self.codes = [torch.cat(c) for c in zip(*(model.encode(x) for x in images.split(batch)))]
+            self.noiseless = self.decode(self.codes)
+        self.bits = indices_to_bits(self.codes, model.preset.bits_per_index)
+        self.info = {"source_bits": self.bits.shape[1]}
 
     @torch.no_grad()
-    def send(self, images: Tensor, snr_db: float, generator: torch.Generator | None = None) -> dict:
-        codes = self.model.encode(images)
-        if not self.model.preset.quantized:
-            return {"x_hat": self.model.decode(codes), "bits": None, "received_bits": None, "stats": None}
-        widths = self.model.preset.bits_per_index
-        bits = indices_to_bits(codes, widths)
-        received, stats = self.link(bits, snr_db, generator)
-        received_codes = to_indices(self.model, received, images.shape[2], images.shape[3])
-        return {"x_hat": self.model.decode(received_codes), "bits": bits, "received_bits": received, "stats": stats}
+    def decode(self, codes: list[Tensor]) -> Tensor:
+        return torch.cat([self.model.decode(list(part)) for part in zip(*(c.split(self.batch) for c in codes))])
+
+    @torch.no_grad()
+    def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
+        sent = [link(self.bits[i:i + 1], snr_db, seeded(s, link)) for i, s in enumerate(seeds)]
+        received = to_indices(self.model, torch.cat([r for r, _ in sent]).to(self.bits.device), *self.size)
+        changed = torch.stack([(r != c).flatten(1).any(1) for r, c in zip(received, self.codes)]).any(0)
+        x_hat = self.noiseless.clone()
+        if changed.any():
+            x_hat[changed] = self.decode([r[changed] for r in received])
+        return x_hat, {**link_rates([s for _, s in sent]), "frame_error_rate": changed.double().mean().item()}
 
 
 def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[Tensor]:
@@ -48,3 +59,15 @@ def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[T
     widths, shapes = model.preset.bits_per_index, model.code_shapes(height, width)
     sizes = [space.num_codes for space in model.embedding_spaces]
     return [c.clamp_max(n - 1) for c, n in zip(bits_to_indices(bits, widths, shapes), sizes)]
+
+
+def link_rates(stats: list) -> dict:
+    """BER, codeword error rate and channel symbols per image of a list of per-image ``LinkStats``."""
+    return {"ber": sum(s.bit_errors for s in stats) / sum(s.num_bits for s in stats),
+            "bler": sum(s.codeword_errors for s in stats) / sum(s.num_codewords for s in stats),
+            "channel_symbols": sum(s.channel_symbols for s in stats) / len(stats)}
+
+
+def seeded(seed: int, link) -> torch.Generator:
+    """A generator on the link's device seeded with ``seed``."""
+    return torch.Generator(link.device).manual_seed(seed)

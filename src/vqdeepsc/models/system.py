@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from ..config import Preset
@@ -88,6 +87,5 @@ class VQDeepSC(nn.Module):
         return out
 
 
-@torch.no_grad()
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
