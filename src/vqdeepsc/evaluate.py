@@ -143,11 +143,12 @@ class ClassicSender:
 @torch.no_grad()
 def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
              upper: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
-             grid: int = 0, on_row=None) -> dict:
+             grid: int = 0, decoder: str = "early", max_k: int = 8448, on_row=None) -> dict:
     """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
     :param methods: from :data:`METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
+    :param decoder, max_k: the link's LDPC decoder and longest codeword (see :class:`~.link.phy.DigitalLink`).
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param on_row: called with every result row as it is made.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
@@ -171,7 +172,8 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
     kept = {m: [] for m in methods if m != "upper"}
     rows = []
     for channel in channels:
-        link = DigitalLink(channel, rician_factor if channel == "rician" else None, device=str(device))
+        link = DigitalLink(channel, rician_factor if channel == "rician" else None, decoder=decoder, max_k=max_k,
+                           device=str(device))
         for snr in snr_db:
             seeds = [link_seed(seed, channel, snr, i) for i in range(len(images))]
             for method, sender in senders.items():

@@ -1,5 +1,7 @@
 """``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
 
+from .link import add_decoder_arguments
+
 HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
 
 
@@ -22,6 +24,7 @@ def add_arguments(parser):
     a("--grid", type=int, default=0, metavar="N",
       help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
     a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
+    add_decoder_arguments(parser)
 
 
 def run(args):
@@ -52,7 +55,9 @@ def run(args):
     config = {"model": model_record, "upper": upper_record, "preset": model.preset.name,
               "data": str(Path(args.data).resolve()), "split": args.split, "images": len(names), "files": names,
               "limit": args.limit, "crop": args.crop, "methods": methods, "channels": channels, "snr_db": snrs,
-              "rician_factor": args.rician_factor, "fading": "per symbol", "link": "5G LDPC 1/3 (20 it.) + 16-QAM, ZF",
+              "rician_factor": args.rician_factor, "fading": "per symbol",
+              "link": "5G LDPC 1/3 (at most 20 BP iterations) + 16-QAM, ZF", "decoder": args.decoder,
+              "max_k": args.max_k,
               "seed": args.seed, "batch": args.batch, "versions": library_versions()}
     budget = bit_budget(model.preset, args.crop, args.crop)
     print(f"{model.preset.name} on {len(names)} images of {args.data} ({args.split}), "
@@ -61,7 +66,8 @@ def run(args):
     start = time.perf_counter()
     result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper,
                       rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
-                      on_row=lambda row: print(format_row(row), flush=True))
+                      decoder=args.decoder, max_k=args.max_k, on_row=lambda row: print(format_row(row), flush=True))
+    config["seconds"] = round(time.perf_counter() - start, 1)
     out = Path(args.out)
     write_results(out, result, config)
     (out / "table1.md").write_text(format_budget(budget) + "\n")

@@ -2,6 +2,16 @@
 
 import json
 
+
+def add_decoder_arguments(parser):
+    """``--decoder`` and ``--max-k``, shared by every command that uses the link."""
+    parser.add_argument("--decoder", choices=("early", "fixed"), default="early",
+                        help="LDPC decoding: stop each codeword once its parity checks hold (early, default) or "
+                             "always run every iteration (fixed, Sionna's decoder as is)")
+    parser.add_argument("--max-k", type=int, default=8448, metavar="K",
+                        help="longest codeword in information bits: 8448 (default; base graph 1 above k = 3824) "
+                             "or 3824 (base graph 2 only)")
+
 HELP = "BER and codeword error rate of the 5G LDPC + 16-QAM link against Es/N0"
 
 
@@ -15,7 +25,8 @@ def add_arguments(parser):
     parser.add_argument("--bits", type=int, default=100_000, metavar="N", help="bits per SNR (default 100000)")
     parser.add_argument("--payload-bits", type=int, default=20032, metavar="N",
                         help="bits per payload (default 20032, one 4-scale image: three codewords of k = 6680)")
-    parser.add_argument("--iterations", type=int, default=20, help="belief-propagation iterations (default 20)")
+    parser.add_argument("--iterations", type=int, default=20, help="most belief-propagation iterations (default 20)")
+    add_decoder_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda:0, ... (default cpu)")
     parser.add_argument("--json", metavar="FILE", help="write the sweep as JSON")
@@ -29,7 +40,8 @@ def run(args):
     check_channel(args.channel, args.rician_factor)
     result = ber_sweep(parse_snr_list(args.snr), args.channel, rician_factor=args.rician_factor,
                        block_fading=args.block, coded=not args.uncoded, num_iter=args.iterations,
-                       num_bits=args.bits, payload_bits=args.payload_bits, seed=args.seed, device=args.device)
+                       num_bits=args.bits, payload_bits=args.payload_bits, decoder=args.decoder, max_k=args.max_k,
+                       seed=args.seed, device=args.device)
     print(format_sweep(result))
     if args.json:
         with open(args.json, "w") as f:

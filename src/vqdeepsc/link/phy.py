@@ -1,8 +1,9 @@
 """The digital link: 5G LDPC rate 1/3 -> 16-QAM -> flat fading (eq. 3) -> ZF (eq. 4) -> soft demap -> BP decode.
 
-Codeword plan. A payload of ``n_bits`` is split into ``C = ceil(n_bits / 8448)`` near-equal codewords of
+Codeword plan. A payload of ``n_bits`` is split into ``C = ceil(n_bits / max_k)`` near-equal codewords of
 ``k = 4 * ceil(n_bits / (4 C))`` information bits (at least 12), zero-padded at the end; both ends know the
-padding, which is stripped. ``k`` is a multiple of 4 so that ``n = 3 k`` fills whole 16-QAM symbols and the
+padding, which is stripped. ``max_k`` is 8448, the largest base-graph-1 block (codewords of k <= 3824 use base
+graph 2 at rate 1/3), or 3824 to cut every payload into base-graph-2 codewords. ``k`` is a multiple of 4 so that ``n = 3 k`` fills whole 16-QAM symbols and the
 rate is exactly 1/3 (Sionna's base graph 1, used above k = 3824, rejects rates below 1/3). Uncoded, ``n = k``.
 A 4-scale image (20032 bits) takes 3 codewords of k = 6680 (8 padding bits), 15030 channel symbols; a
 3-scale image (7616 bits) one codeword, 5712 symbols.
@@ -24,6 +25,10 @@ from .channel import FlatFadingChannel, snr_db_to_no, zf_equalize
 
 MAX_K = 8448
 """Largest 5G LDPC information block (base graph 1)."""
+MAX_K_BG2 = 3824
+"""Largest information block Sionna codes with base graph 2 at rate 1/3."""
+DECODERS = ("early", "fixed")
+"""BP decoders: early-terminated by a parity check, or Sionna's fixed number of iterations."""
 MIN_K = 12
 """Smallest information block Sionna's ``LDPC5GEncoder`` accepts."""
 BITS_PER_SYMBOL = 4
@@ -52,11 +57,14 @@ class CodewordPlan:
     channel_symbols: int
 
 
-def plan_codewords(num_bits: int, coded: bool = True) -> CodewordPlan:
-    """The :class:`CodewordPlan` of a payload of ``num_bits`` bits (pure arithmetic)."""
+def plan_codewords(num_bits: int, coded: bool = True, max_k: int = MAX_K) -> CodewordPlan:
+    """The :class:`CodewordPlan` of a payload of ``num_bits`` bits in codewords of at most ``max_k`` (pure
+    arithmetic)."""
     if num_bits < 1:
         raise ValueError(f"empty payload: {num_bits} bits")
-    count = math.ceil(num_bits / MAX_K)
+    if not MIN_K <= max_k <= MAX_K:
+        raise ValueError(f"max_k must be in [{MIN_K}, {MAX_K}], got {max_k}")
+    count = math.ceil(num_bits / max_k)
     k = BITS_PER_SYMBOL * math.ceil(num_bits / (BITS_PER_SYMBOL * count))
     if coded:
         k = max(k, MIN_K)
@@ -74,6 +82,7 @@ class LinkStats:
     :param bit_errors: payload bits received wrong.
     :param num_codewords: codewords sent in the call (``B C``).
     :param codeword_errors: codewords whose ``k`` decoded bits are not all right.
+    :param iterations: BP iterations run, summed over the codewords.
     """
 
     channel_symbols: int
@@ -82,6 +91,7 @@ class LinkStats:
     bit_errors: int
     num_codewords: int
     codeword_errors: int
+    iterations: int = 0
 
     @property
     def ber(self) -> float:
@@ -92,6 +102,11 @@ class LinkStats:
     def bler(self) -> float:
         """Codeword (block) error rate."""
         return self.codeword_errors / self.num_codewords
+
+    @property
+    def mean_iterations(self) -> float:
+        """BP iterations per codeword."""
+        return self.iterations / self.num_codewords
 
 
 class DigitalLink(torch.nn.Module):
@@ -109,7 +124,10 @@ class DigitalLink(torch.nn.Module):
     :param rician_factor: ``r >= 0``, for ``"rician"`` only.
     :param block_fading: one ``h`` per codeword instead of one per symbol.
     :param coded: ``False`` sends the bits uncoded (hard decisions on the LLRs), for checks against theory.
-    :param num_iter: belief-propagation iterations (no early stopping in Sionna).
+    :param num_iter: most belief-propagation iterations per codeword.
+    :param decoder: ``"early"`` stops each codeword once it satisfies every parity check
+        (:class:`~.ldpc.LDPCDecoder`), ``"fixed"`` always runs ``num_iter`` (Sionna's decoder as is).
+    :param max_k: longest codeword, in information bits (see :func:`plan_codewords`).
     :param device: ``"cpu"``, ``"cuda:0"``, ...
 
     :input bits: ``[B, n_bits]``, any real dtype, 0/1.
@@ -126,13 +144,18 @@ class DigitalLink(torch.nn.Module):
     """
 
     def __init__(self, channel: str = "awgn", rician_factor: float | None = None, block_fading: bool = False,
-                 coded: bool = True, num_iter: int = 20, device: str = "cpu"):
+                 coded: bool = True, num_iter: int = 20, decoder: str = "early", max_k: int = MAX_K,
+                 device: str = "cpu"):
         super().__init__()
         from sionna.phy.fec.scrambling import Descrambler, Scrambler
         from sionna.phy.mapping import Demapper, Mapper
 
         if num_iter < 1:
             raise ValueError(f"num_iter must be positive, got {num_iter}")
+        if decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {decoder!r}: choose from {', '.join(DECODERS)}")
+        plan_codewords(max_k, max_k=max_k)  # refuses a max_k out of range
+        self.decoder, self.max_k = decoder, max_k
         self.channel = FlatFadingChannel(channel, rician_factor, block_fading)
         self.coded, self.num_iter, self.device = coded, num_iter, device
         self.scrambler = Scrambler(SCRAMBLER_SEED, keep_batch_constant=True, device=device)
@@ -142,40 +165,53 @@ class DigitalLink(torch.nn.Module):
         self.codecs = torch.nn.ModuleDict()
 
     def codec(self, k: int) -> tuple[torch.nn.Module, torch.nn.Module]:
-        """The cached ``(LDPC5GEncoder, LDPC5GDecoder)`` pair for ``k`` information bits, ``n = 3 k``."""
-        from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
+        """The cached ``(LDPC5GEncoder, LDPCDecoder)`` pair for ``k`` information bits, ``n = 3 k``."""
+        from sionna.phy.fec.ldpc import LDPC5GEncoder
+
+        from .ldpc import LDPCDecoder
 
         key = str(k)
         if key not in self.codecs:
             encoder = LDPC5GEncoder(k, 3 * k, num_bits_per_symbol=BITS_PER_SYMBOL, check_input=False,
                                     device=self.device)
-            decoder = LDPC5GDecoder(encoder, num_iter=self.num_iter, hard_out=True, return_infobits=True,
-                                    device=self.device)
+            decoder = LDPCDecoder(encoder, self.num_iter, self.decoder == "early", device=self.device)
             self.codecs[key] = torch.nn.ModuleList([encoder, decoder])
         encoder, decoder = self.codecs[key]
         return encoder, decoder
 
-    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | None = None):
+    def plan(self, num_bits: int) -> CodewordPlan:
+        """The :class:`CodewordPlan` this link uses for payloads of ``num_bits`` bits."""
+        return plan_codewords(num_bits, self.coded, self.max_k)
+
+    def transmit(self, bits: torch.Tensor, snr_db: float | None,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Everything before the decoder: the codewords' information bits ``u`` (``[B C, k]``, padded) and the
+        channel logits of their code bits (``[B C, n]``)."""
         if bits.dim() != 2 or bits.numel() == 0:
             raise ValueError(f"empty payload or wrong shape: expected bits [B, n_bits], got {list(bits.shape)}")
         check_binary(bits)
         no = 0.0 if snr_db is None else snr_db_to_no(snr_db)
-        batch, num_bits = bits.shape
-        plan = plan_codewords(num_bits, self.coded)
+        plan = self.plan(bits.shape[1])
         u = F.pad(bits.to(self.device, torch.float32), (0, plan.padding_bits)).reshape(-1, plan.k)
-        if self.coded:
-            encoder, decoder = self.codec(plan.k)
-            c = encoder(u)
-        else:
-            c = u
+        c = self.codec(plan.k)[0](u) if self.coded else u
         y, h = self.channel(self.mapper(self.scrambler(c)), no, generator)
         x_hat, no_eff = zf_equalize(y, h, no)
-        llr = self.descrambler(self.demapper(x_hat, no_eff))
-        if self.coded:
-            chunk = max(1, DECODER_CHUNK // plan.n)
-            u_hat = torch.cat([decoder(part) for part in llr.split(chunk)])
-        else:
-            u_hat = (llr > 0).float()
+        return u, self.descrambler(self.demapper(x_hat, no_eff))
+
+    def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder: ``[N, n]`` logits -> ``[N, k]`` bits and ``[N]`` BP iterations (hard decisions, 0
+        iterations, when uncoded)."""
+        if not self.coded:
+            return (llr > 0).float(), torch.zeros(llr.shape[0], dtype=torch.int64)
+        decoder = self.codec(llr.shape[1] // 3)[1]
+        parts = [decoder(part) for part in llr.split(max(1, DECODER_CHUNK // llr.shape[1]))]
+        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | None = None):
+        u, llr = self.transmit(bits, snr_db, generator)
+        u_hat, iterations = self.decode(llr)
+        batch, num_bits = bits.shape
+        plan = self.plan(num_bits)
         received = u_hat.reshape(batch, -1)[:, :num_bits]
         stats = LinkStats(
             channel_symbols=plan.channel_symbols,
@@ -184,8 +220,10 @@ class DigitalLink(torch.nn.Module):
             bit_errors=int((received != u.reshape(batch, -1)[:, :num_bits]).sum()),
             num_codewords=u.shape[0],
             codeword_errors=int((u_hat != u).any(dim=1).sum()),
+            iterations=int(iterations.sum()),
         )
         return received, stats
 
     def extra_repr(self) -> str:
-        return f"coded={self.coded}, num_iter={self.num_iter}, device={self.device!r}"
+        return (f"coded={self.coded}, num_iter={self.num_iter}, decoder={self.decoder!r}, max_k={self.max_k}, "
+                f"device={self.device!r}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import torch
 
-from .phy import DigitalLink
+from .phy import MAX_K, DigitalLink
 
 CALL_BITS = 2**17
 """Payload bits per link call: bounds memory, the decoder batches on its own."""
@@ -15,7 +16,8 @@ CALL_BITS = 2**17
 
 def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: float | None = None,
               block_fading: bool = False, coded: bool = True, num_iter: int = 20, num_bits: int = 100_000,
-              payload_bits: int = 20032, seed: int = 0, device: str = "cpu") -> dict:
+              payload_bits: int = 20032, decoder: str = "early", max_k: int = MAX_K, seed: int = 0,
+              device: str = "cpu") -> dict:
     """Send ``num_bits`` random bits at every SNR and count the errors.
 
     The bits go in payloads of at most ``payload_bits`` (default: one 4-scale image, 20032 bits, i.e. three
@@ -23,33 +25,39 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
     so slightly more than ``num_bits`` may be sent; ``"bits"`` reports the exact count per SNR.
 
     :output: JSON-able dict with ``channel``, ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error rate),
-        ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``payload_bits``, ``codewords``
-        (per SNR), ``bit_errors``, ``codeword_errors`` (lists over SNR), ``seed``.
+        ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``, ``k``,
+        ``payload_bits``, ``codewords`` (per SNR), ``bit_errors``, ``codeword_errors``, ``iterations`` (mean BP
+        iterations per codeword), ``seconds`` (link wall time) (lists over SNR), ``seed``.
     """
     if num_bits < 1 or payload_bits < 1:
         raise ValueError(f"need a positive number of bits and payload bits, got {num_bits} and {payload_bits}")
     if not snr_db:
         raise ValueError("no SNR to sweep")
-    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, device)
+    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, decoder, max_k, device)
     payloads = math.ceil(num_bits / payload_bits)
     payload_bits = math.ceil(num_bits / payloads)
     per_call = max(1, CALL_BITS // payload_bits)
     calls = [min(per_call, payloads - start) for start in range(0, payloads, per_call)]
     generator = torch.Generator(device).manual_seed(seed)
-    bit_errors, codeword_errors = [], []
+    bit_errors, codeword_errors, iterations, seconds = [], [], [], []
     for snr in snr_db:
-        stats = [link(torch.randint(0, 2, (rows, payload_bits), generator=generator, device=device), snr, generator)[1]
-                 for rows in calls]
+        stats, start = [], time.perf_counter()
+        for rows in calls:
+            bits = torch.randint(0, 2, (rows, payload_bits), generator=generator, device=device)
+            stats.append(link(bits, snr, generator)[1])
+        seconds.append(time.perf_counter() - start)
         bit_errors.append(sum(s.bit_errors for s in stats))
         codeword_errors.append(sum(s.codeword_errors for s in stats))
+        iterations.append(sum(s.iterations for s in stats) / sum(s.num_codewords for s in stats))
     codewords = sum(s.num_codewords for s in stats)
     bits = payloads * payload_bits
     return {
         "channel": channel, "coded": coded, "snr_db": list(snr_db),
         "ber": [e / bits for e in bit_errors], "bler": [e / codewords for e in codeword_errors], "bits": bits,
-        "rician_factor": rician_factor, "block_fading": block_fading, "num_iter": num_iter,
-        "payload_bits": payload_bits, "codewords": codewords, "bit_errors": bit_errors,
-        "codeword_errors": codeword_errors, "seed": seed,
+        "rician_factor": rician_factor, "block_fading": block_fading, "num_iter": num_iter, "decoder": decoder,
+        "max_k": max_k, "k": link.plan(payload_bits).k, "payload_bits": payload_bits, "codewords": codewords,
+        "bit_errors": bit_errors, "codeword_errors": codeword_errors, "iterations": iterations,
+        "seconds": seconds, "seed": seed,
     }
 
 
@@ -57,19 +65,22 @@ def describe(result: dict) -> str:
     """One line naming the link of a sweep, e.g. ``rician (r=2), block fading, LDPC 1/3 + 16-QAM``."""
     name = result["channel"] + (f" (r={result['rician_factor']:g})" if result["rician_factor"] is not None else "")
     fading = ", block fading" if result["block_fading"] else ""
-    scheme = f"5G LDPC 1/3 ({result['num_iter']} it.) + 16-QAM" if result["coded"] else "uncoded 16-QAM"
+    decoding = f"{result['decoder']}, at most {result['num_iter']}" if result["decoder"] == "early" else result["num_iter"]
+    scheme = (f"5G LDPC 1/3 (k = {result['k']}, {decoding} it.) + 16-QAM" if result["coded"]
+              else "uncoded 16-QAM")
     return f"{name}{fading}, {scheme}"
 
 
 def format_sweep(result: dict) -> str:
     """The sweep as a markdown table; zero error counts are shown as ``< 1/count``."""
     lines = [f"{describe(result)}: {result['bits']} bits, {result['codewords']} codewords per SNR", "",
-             "| Es/N0 (dB) | BER | bit errors | BLER | codeword errors |", "|---:|---:|---:|---:|---:|"]
-    for snr, ber, be, bler, ce in zip(result["snr_db"], result["ber"], result["bit_errors"], result["bler"],
-                                      result["codeword_errors"]):
+             "| Es/N0 (dB) | BER | bit errors | BLER | codeword errors | BP iterations | info kbit/s |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for snr, ber, be, bler, ce, it, sec in zip(result["snr_db"], result["ber"], result["bit_errors"], result["bler"],
+                                               result["codeword_errors"], result["iterations"], result["seconds"]):
         ber_s = f"{ber:.3e}" if be else f"< {1 / result['bits']:.1e}"
         bler_s = f"{bler:.3e}" if ce else f"< {1 / result['codewords']:.1e}"
-        lines.append(f"| {snr:g} | {ber_s} | {be} | {bler_s} | {ce} |")
+        lines.append(f"| {snr:g} | {ber_s} | {be} | {bler_s} | {ce} | {it:.1f} | {result['bits'] / sec / 1e3:.1f} |")
     return "\n".join(lines)
 
 
