@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("demo", "budget", "link", "train", "eval", "plot")
+COMMANDS = ("demo", "budget", "link", "train", "eval", "plot", "send", "encode", "decode")
 
 
 def build_parser() -> argparse.ArgumentParser:

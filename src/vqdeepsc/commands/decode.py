@@ -1,0 +1,53 @@
+"""``vqdeepsc decode``: a ``.vqsc`` file (written by ``vqdeepsc encode``) back to an image."""
+
+import sys
+
+from .encode import add_model_argument
+
+HELP = "rebuild the image of a .vqsc file; refuses a truncated, damaged or foreign file and a file of another model"
+
+
+def add_output_argument(parser):
+    """``-o/--output``, the reconstruction; shared with ``send``."""
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.png",
+                        help="the reconstruction, in the format of its extension (.png is lossless), at the size of "
+                             "the image sent")
+
+
+def add_arguments(parser):
+    parser.add_argument("file", metavar="FILE.vqsc", help="a file written by 'vqdeepsc encode'")
+    add_output_argument(parser)
+    add_model_argument(parser)
+    parser.add_argument("--ignore-crc", action="store_true",
+                        help="decode a file whose CRC does not match: damaged payload bits give wrong (clamped) "
+                             "indices, a degraded image; a truncated or foreign file is still refused")
+
+
+def check_model(stream, model, info: dict, path: str) -> None:
+    """``ValueError`` naming the model ``stream`` needs unless ``model`` (``info`` of ``resolve_model``) wrote it."""
+    from ..zoo import shipped
+
+    if (stream.model, stream.sha256) == (model.preset.name, info["sha256"]):
+        return
+    name = next((n for n, r in shipped().items() if (r["preset"], r["sha256"]) == (stream.model, stream.sha256)), None)
+    needed = f"--model {name}" if name else f"the {stream.model} model file of that sha256"
+    raise ValueError(f"{path} was written by model {stream.model} (weights sha256 {stream.sha256[:16]}...), not by "
+                     f"{info['model']} ({model.preset.name}, sha256 {info['sha256'][:16]}...): decode it with {needed}")
+
+
+def run(args):
+    import torch
+
+    from ..container import read
+    from ..imagefile import bits_to_image, load_quantized, output_format, save_image
+
+    output_format(args.output)
+    stream = read(args.file, args.ignore_crc)
+    model, info = load_quantized(args.model)
+    check_model(stream, model, info, args.file)
+    if not stream.crc_ok:
+        print(f"vqdeepsc decode: warning: {args.file} fails its CRC; decoding it anyway (--ignore-crc)",
+              file=sys.stderr)
+    image = bits_to_image(model, torch.from_numpy(stream.bits).unsqueeze(0), stream.height, stream.width)
+    save_image(image, args.output)
+    print(f"wrote {args.output}: {stream.width}x{stream.height} image from {args.file}, model {args.model}")

@@ -1,0 +1,41 @@
+"""``vqdeepsc encode``: an image file to a ``.vqsc`` file of codebook indices (:mod:`vqdeepsc.container`)."""
+
+HELP = "encode an image (any size and format Pillow reads) to a .vqsc file: its codebook-index bits behind a header"
+
+
+def add_image_argument(parser):
+    """The ``IMAGE`` argument, shared with ``send``."""
+    parser.add_argument("image", metavar="IMAGE",
+                        help="an image in any format Pillow reads, at most 4096 pixels a side; sizes that are not "
+                             "multiples of 2^L are padded and cropped back; grayscale, palette and RGBA images are "
+                             "coded as RGB (alpha dropped), so a grayscale image comes back as RGB")
+
+
+def add_model_argument(parser):
+    """``--model``, shared with ``send`` and ``decode``."""
+    parser.add_argument("--model", default="small-4", metavar="M",
+                        help="shipped model name or a .safetensors file written by training (default small-4); "
+                             "it must be quantized (not an *-upper model)")
+
+
+def add_arguments(parser):
+    add_image_argument(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="FILE.vqsc", help="the file to write")
+    add_model_argument(parser)
+
+
+def run(args):
+    import os
+
+    from ..container import Stream, write
+    from ..imagefile import image_to_bits, load_image, load_quantized, padded_size
+
+    image = load_image(args.image)
+    model, info = load_quantized(args.model)
+    height, width = image.shape[2:]
+    bits = image_to_bits(model, image)[0].byte().numpy()
+    stream = Stream(model.preset.name, info["sha256"], height, width, bits)
+    write(args.output, stream)
+    padded_h, padded_w = padded_size(model, height, width)
+    print(f"wrote {args.output}: {width}x{height} image (coded as {padded_w}x{padded_h}), model {args.model}, "
+          f"{len(bits)} index bits, {os.path.getsize(args.output)} bytes")

@@ -1,0 +1,132 @@
+"""One user image through a quantized VQ-DeepSC: image file -> [1, 3, H, W] -> index bits -> image file.
+
+``vqdeepsc send``, ``encode`` and ``decode`` share this code.
+
+**Reading.** Any format and mode Pillow reads. The EXIF orientation is applied; grayscale, palette, RGBA, CMYK, ...
+become RGB (an alpha channel is dropped; 16-bit grayscale is scaled to 8 bits, not clipped), so a grayscale
+image comes back as RGB. An empty file, a file that is not an image and an image with a side over
+:data:`MAX_SIDE` are refused with a one-line ``ValueError``; the size is read from the file's header, before its
+pixels are decoded.
+
+**Size limit.** At most :data:`MAX_SIDE` = 4096 pixels a side (16.8 MP). 4096 is a multiple of 2^L, so the padded
+image is at most 4096 x 4096 too: ~20.5 Mbit of indices for a 4-scale preset. Time and memory grow with the area:
+on one CPU thread (awgn at 12 dB) a 2048 x 2048 image took ``send`` 1 minute and 2.9 GB (``encode`` 6 s and 1.0 GB,
+``decode`` 9 s and 1.7 GB), so an image at the limit takes ``send`` about 4 minutes and 10 GB.
+
+**Padding.** The encoder halves the image L times (``preset.num_scales``), so it codes heights and widths that are
+multiples of 2^L (16 for every preset here). Any other size is padded at the bottom and right, by repeating the
+last row and column, up to the next multiple; the reconstruction is cropped back. Padding rather than tiling: the
+model is fully convolutional, so it codes the whole padded image in one pass, with one bit stream, one header and
+no seams between tiles, and the bit count grows only with the padded area (less than 2^L extra rows and
+columns). Edge replication rather than reflection: it pads any size (a 1x1 image to 16x16, where reflection needs
+more pixels than it adds) and makes no new edges.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+from torch import Tensor
+
+from .baselines import to_image
+from .checkpoint import atomic_write
+from .data import to_tensor
+from .link.bits import indices_to_bits
+from .models.system import VQDeepSC
+from .transceiver import to_indices
+
+MAX_SIDE = 4096
+"""Largest height and width of an image to send or encode, in pixels."""
+
+
+def _rgb(image: Image.Image) -> Tensor:
+    """:output: [3, H, W] float32 in [0, 1]."""
+    if image.mode.startswith("I;16"):  # 16-bit grayscale: convert("RGB") would clip at 255
+        gray = torch.from_numpy(np.asarray(image, dtype=np.float32) / 65535)
+        return gray.expand(3, -1, -1).contiguous()
+    return to_tensor(image.convert("RGB"))
+
+
+def load_image(path: str | Path) -> Tensor:
+    """The image file ``path`` (see the module doc); ``ValueError`` if it is empty, not an image or too large.
+
+    :output: [1, 3, H, W] float32 in [0, 1].
+    """
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is an empty file, not an image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if max(width, height) <= MAX_SIDE:
+                    pixels = _rgb(ImageOps.exif_transpose(image))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ValueError(f"image {path} is too large ({e}); at most {MAX_SIDE}x{MAX_SIDE} pixels") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f"cannot read image {path}: {e}") from None
+    if max(width, height) > MAX_SIDE:
+        raise ValueError(f"image {path} is {width}x{height} pixels; at most {MAX_SIDE}x{MAX_SIDE}")
+    return pixels.unsqueeze(0)
+
+
+def output_format(path: str | Path) -> str:
+    """Pillow's format for writing ``path``, by its extension; ``ValueError`` if Pillow cannot write it."""
+    fmt = Image.registered_extensions().get(Path(path).suffix.lower())
+    if fmt not in Image.SAVE:
+        raise ValueError(f"cannot write an image to {path}: use an image extension such as .png")
+    return fmt
+
+
+def save_image(image: Tensor, path: str | Path) -> None:
+    """Write ``image`` ([1, 3, H, W] in [0, 1], rounded to 8 bits) atomically, in the format of ``path``'s extension."""
+    fmt = output_format(path)
+    atomic_write(path, lambda tmp: to_image(image[0]).save(tmp, format=fmt))
+
+
+def load_quantized(spec: str) -> tuple[VQDeepSC, dict]:
+    """``resolve_model(spec)``, refusing an unquantized (upper-bound) model: it has no indices."""
+    from .evaluate import resolve_model
+
+    model, info = resolve_model(spec)
+    if not model.preset.quantized:
+        raise ValueError(f"model {spec!r} ({model.preset.name}) is an unquantized upper bound: it has no codebook "
+                         "indices to send or encode; use a quantized model such as small-4")
+    return model, info
+
+
+def padded_size(model: VQDeepSC, height: int, width: int) -> tuple[int, int]:
+    """``height`` and ``width`` rounded up to multiples of 2^L."""
+    m = 2 ** model.preset.num_scales
+    return height + -height % m, width + -width % m
+
+
+@torch.no_grad()
+def image_to_bits(model: VQDeepSC, image: Tensor) -> Tensor:
+    """The index bits of ``image`` padded to :func:`padded_size` (edge replication).
+
+    :input image: [1, 3, H, W] in [0, 1], any H, W.
+    :output bits: [1, n_bits] float32 0/1 (:mod:`vqdeepsc.link.bits` order).
+    """
+    height, width = image.shape[2:]
+    padded_h, padded_w = padded_size(model, height, width)
+    padded = F.pad(image, (0, padded_w - width, 0, padded_h - height), mode="replicate")
+    return indices_to_bits(model.encode(padded), model.preset.bits_per_index)
+
+
+@torch.no_grad()
+def bits_to_image(model: VQDeepSC, bits: Tensor, height: int, width: int) -> Tensor:
+    """The image of :func:`image_to_bits`'s bits, cropped to ``height x width``; an index >= N (a bit error) is read
+    as the last codeword.
+
+    :input bits: [1, n_bits], 0/1.
+    :output image: [1, 3, height, width] in [0, 1].
+    """
+    codes = to_indices(model, bits, *padded_size(model, height, width))
+    return model.decode(codes)[:, :, :height, :width]

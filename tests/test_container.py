@@ -1,0 +1,182 @@
+"""``vqdeepsc encode`` / ``decode`` (the .vqsc file) and ``vqdeepsc send`` on user images of any size and mode."""
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from vqdeepsc import container, zoo
+from vqdeepsc.baselines import to_image
+from vqdeepsc.checkpoint import save_model
+from vqdeepsc.cli import main
+from vqdeepsc.config import get_preset
+from vqdeepsc.data import embedded_photos
+from vqdeepsc.imagefile import MAX_SIDE, load_image
+from vqdeepsc.models.system import VQDeepSC
+
+
+@pytest.fixture(scope="module")
+def model():
+    return zoo.load("small-4")
+
+
+@pytest.fixture(scope="module")
+def photo():
+    """A real photo, [128, 128, 3] uint8."""
+    return (embedded_photos(128)["astronaut"].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def write_photo(photo, path, width, height, mode="RGB"):
+    Image.fromarray(photo[:height, :width]).convert(mode).save(path)
+    return path
+
+
+def cli(argv, capsys):
+    """(exit status, stdout, stderr) of ``vqdeepsc argv``."""
+    try:
+        status = main([str(a) for a in argv])
+    except SystemExit as e:
+        status = e.code
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def refused(argv, capsys, message):
+    status, _, err = cli(argv, capsys)
+    assert status == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module")
+def encoded(photo, tmp_path_factory):
+    """A 48x32 photo and its .vqsc file."""
+    root = tmp_path_factory.mktemp("encoded")
+    image = write_photo(photo, root / "photo.png", 48, 32)
+    assert main(["encode", str(image), "-o", str(root / "photo.vqsc")]) == 0
+    return image, root / "photo.vqsc"
+
+
+def test_round_trip_is_bit_exact_with_the_noiseless_path(encoded, model, tmp_path, capsys):
+    image, file = encoded
+    assert cli(["decode", file, "-o", tmp_path / "out.png"], capsys)[0] == 0
+    x = load_image(image)
+    with torch.no_grad():
+        expected = np.asarray(to_image(model.decode(model.encode(x))[0]))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), expected)
+    stream = container.read(file)
+    assert (stream.model, stream.sha256) == ("small-4", zoo.shipped()["small-4"]["sha256"])
+    assert (stream.height, stream.width, len(stream.bits)) == (32, 48, 24 * 16 * 4 + 12 * 8 * 3 + 6 * 4 * 2 + 3 * 2)
+
+
+def test_send_pads_an_odd_size_and_matches_encode_decode(photo, tmp_path, capsys):
+    image = write_photo(photo, tmp_path / "odd.png", 53, 37)
+    status, out, _ = cli(["send", image, "--channel", "awgn", "--snr", "12", "-o", tmp_path / "sent.png"], capsys)
+    assert status == 0
+    assert "coded as 64x48" in out and "bits sent:           3756 " in out and "BER:                 0.000e+00" in out
+    assert "SSIM" in out and "PSNR" in out and "channel symbols:     2817" in out
+    assert cli(["encode", image, "-o", tmp_path / "odd.vqsc"], capsys)[0] == 0
+    assert cli(["decode", tmp_path / "odd.vqsc", "-o", tmp_path / "decoded.png"], capsys)[0] == 0
+    sent, decoded = Image.open(tmp_path / "sent.png"), Image.open(tmp_path / "decoded.png")
+    assert sent.size == (53, 37) and np.array_equal(np.asarray(sent), np.asarray(decoded))
+
+
+@pytest.mark.parametrize("mode, width, height", [("L", 30, 21), ("P", 40, 17), ("RGBA", 1, 1)])
+def test_send_takes_any_mode_and_size(photo, tmp_path, capsys, mode, width, height):
+    image = write_photo(photo, tmp_path / "in.png", width, height, mode)
+    status, out, _ = cli(["send", image, "--channel", "awgn", "--snr", "12", "-o", tmp_path / "out.png"], capsys)
+    assert status == 0 and "BER:                 0.000e+00" in out
+    with Image.open(tmp_path / "out.png") as result:
+        assert result.size == (width, height) and result.mode == "RGB"
+
+
+def test_16_bit_grayscale_is_scaled_not_clipped(photo, tmp_path):
+    gray = np.asarray(Image.fromarray(photo).convert("L"))[:20, :30]
+    Image.fromarray(gray).save(tmp_path / "8.png")
+    Image.fromarray(gray.astype(np.uint16) * 257).save(tmp_path / "16.png")
+    assert Image.open(tmp_path / "16.png").mode.startswith("I;16")
+    torch.testing.assert_close(load_image(tmp_path / "16.png"), load_image(tmp_path / "8.png"))
+
+
+def flip_payload_byte(data):
+    data = bytearray(data)
+    data[len(data) // 2] ^= 0xFF
+    return bytes(data)
+
+
+def with_crc(data):
+    return data[:-4] + struct.pack(">I", zlib.crc32(data[:-4]))
+
+
+def png(data):
+    return b"\x89PNG\r\n\x1a\n" + data
+
+
+@pytest.mark.parametrize("damage, flags, message", [
+    (lambda d: d[:-1], [], "truncated .vqsc file"),
+    (lambda d: d[:-1], ["--ignore-crc"], "truncated .vqsc file"),
+    (lambda d: d[:20], ["--ignore-crc"], "truncated .vqsc file"),
+    (lambda d: d + b"\0", [], "over-long .vqsc file"),
+    (flip_payload_byte, [], "CRC mismatch"),
+    (png, ["--ignore-crc"], "not a .vqsc file"),
+    (lambda d: d[:4] + b"\x02" + d[5:], [], "unsupported .vqsc format version 2"),
+    (lambda d: with_crc(d.replace(b"small-4", b"small-3", 1)), [], "written by model small-3"),
+    (lambda d: with_crc(d[:13] + bytes([d[13] ^ 1]) + d[14:]), [], "the small-4 model file of that sha256"),
+])
+def test_damaged_files_are_refused(encoded, tmp_path, capsys, damage, flags, message):
+    bad = tmp_path / "bad.vqsc"
+    bad.write_bytes(damage(encoded[1].read_bytes()))
+    refused(["decode", bad, "-o", tmp_path / "out.png", *flags], capsys, message)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_ignore_crc_rebuilds_a_damaged_payload(encoded, tmp_path, capsys):
+    bad = tmp_path / "bad.vqsc"
+    bad.write_bytes(flip_payload_byte(encoded[1].read_bytes()))
+    status, _, err = cli(["decode", bad, "-o", tmp_path / "out.png", "--ignore-crc"], capsys)
+    assert status == 0 and "fails its CRC" in err
+    assert cli(["decode", encoded[1], "-o", tmp_path / "clean.png"], capsys)[0] == 0
+    damaged, clean = (np.asarray(Image.open(tmp_path / f"{n}.png"), np.float64) for n in ("out", "clean"))
+    assert damaged.shape == clean.shape == (32, 48, 3) and (damaged != clean).any()
+    assert 10 * np.log10(255**2 / ((damaged - clean) ** 2).mean()) > 20  # 8 wrong bits: a local change
+
+
+def test_another_model_is_refused(encoded, tmp_path, capsys):
+    torch.manual_seed(0)
+    for preset in ("small-4", "small-4-upper"):
+        save_model(VQDeepSC(get_preset(preset)), tmp_path / f"{preset}.safetensors")
+    other = tmp_path / "small-4.safetensors"
+    refused(["decode", encoded[1], "-o", tmp_path / "out.png", "--model", other], capsys,
+            "decode it with --model small-4")
+    upper = ["--model", tmp_path / "small-4-upper.safetensors"]
+    refused(["encode", encoded[0], "-o", tmp_path / "x.vqsc", *upper], capsys, "unquantized upper bound")
+    refused(["send", encoded[0], "--channel", "awgn", "--snr", "12", "-o", tmp_path / "x.png", *upper], capsys,
+            "unquantized upper bound")
+
+
+def png_header(width, height):
+    """A PNG file's signature and header for an 8-bit grayscale ``width x height`` image, without pixels."""
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    return png(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(b"IDAT", b"")
+               + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not an image\n", "cannot read image"),
+    (b"", "empty file"),
+    (png_header(MAX_SIDE + 1, 16), f"at most {MAX_SIDE}x{MAX_SIDE}"),  # refused from the header: no pixels
+    (png_header(100_000, 100_000), "too large"),  # Pillow's decompression-bomb check
+])
+@pytest.mark.parametrize("command", ["send", "encode"])
+def test_bad_images_are_refused(tmp_path, capsys, content, message, command):
+    (tmp_path / "in.png").write_bytes(content)
+    extra = (["--channel", "awgn", "--snr", "12", "-o", tmp_path / "o.png"] if command == "send"
+             else ["-o", tmp_path / "o.vqsc"])
+    refused([command, tmp_path / "in.png", *extra], capsys, message)
+
+
+def test_unknown_output_format_is_refused_before_any_work(encoded, tmp_path, capsys):
+    refused(["decode", encoded[1], "-o", tmp_path / "out.txt"], capsys, "use an image extension such as .png")
