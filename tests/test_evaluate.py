@@ -118,7 +118,8 @@ def test_results_schema_and_reproducibility(photo_dir, models, tmp_path):
     (other / "results.json").write_text(json.dumps(document))
     main(["plot", str(tmp_path / "a"), str(other / "results.json"), "--out", str(tmp_path / "fig")])
     names = sorted(p.name for p in (tmp_path / "fig").iterdir())
-    assert names == ["grid_small-4.png", "psnr_small-3.png", "psnr_small-4.png", "ssim_small-3.png", "ssim_small-4.png"]
+    assert names == ["grid_small-4.png", "psnr.png", "psnr_small-3.png", "psnr_small-4.png", "ssim.png",
+                     "ssim_small-3.png", "ssim_small-4.png"]  # one figure per preset and one with both
     with pytest.raises(SystemExit):
         main(["plot", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "fig")])
 

@@ -7,6 +7,7 @@ import pytest
 
 from vqdeepsc import zoo
 from vqdeepsc.cli import main
+from vqdeepsc.evaluate import format_row
 
 
 def test_shipped_model_loads_and_an_altered_file_is_refused(tmp_path, monkeypatch):
@@ -28,10 +29,15 @@ def test_shipped_model_loads_and_an_altered_file_is_refused(tmp_path, monkeypatc
 
 
 def test_demo_reduced(tmp_path, capsys):
+    """Both shipped quantized models and JPEG at their budgets, one SNR: what it prints is what it wrote."""
     main(["demo", "--out", str(tmp_path), "--snr", "8", "--channels", "awgn"])
     printed = capsys.readouterr().out
-    result = json.loads((tmp_path / "demo.json").read_text())
-    (row,) = result["results"]
-    assert row["index_bits"] == 20032 and row["ber"] == 0.0  # 8 dB AWGN is above the LDPC cliff
-    assert f"{row['ssim']:.4f}" in printed and row["ssim"] > 0.5  # a trained model, not noise
-    assert (tmp_path / "grid.png").stat().st_size > 0
+    for model, budget in (("small-4", 20032), ("small-3", 7616)):
+        rows = {r["method"]: r for r in json.loads((tmp_path / model / "results.json").read_text())["results"]}
+        vq, jpeg = rows["vq"], rows["jpeg"]
+        assert vq["source_bits"] == budget and vq["ber"] == 0.0  # 8 dB AWGN is above the LDPC cliff
+        assert jpeg["source_bits"] <= budget or jpeg["excess_bits"] > 0
+        assert vq["ssim"] > 0.5  # a trained model, not noise
+        assert format_row(vq) in printed and format_row(jpeg) in printed
+        assert (tmp_path / f"grid_{model}.png").stat().st_size > 0
+    assert (tmp_path / "ssim.png").stat().st_size > 0

@@ -63,29 +63,34 @@ def _method_label(method: str, preset: str) -> str:
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
-    """The paper's Fig. 3 layout for one preset: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel
-    per channel, one line per method, error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``)."""
+    """The paper's Fig. 3 layout: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel per channel, one
+    line per preset and method (a classic codec gets its preset's bit budget), error bars = the 95 % confidence
+    interval (rows of ``vqdeepsc eval``)."""
     from .evaluate import METHODS
 
-    preset = rows[0]["preset"]
-    channels, methods = (list(dict.fromkeys(r[key] for r in rows)) for key in ("channel", "method"))
+    presets = list(dict.fromkeys(r["preset"] for r in rows))
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    lines = sorted(dict.fromkeys((r["preset"], r["method"]) for r in rows),
+                   key=lambda line: (presets.index(line[0]), METHODS.index(line[1])))
     fig, axes = plt.subplots(1, len(channels), figsize=(4.5 * len(channels), 3.8), squeeze=False, sharey=True)
     for ax, channel in zip(axes[0], channels):
-        for method in methods:
-            i = METHODS.index(method)  # one colour and marker per method in every figure
+        for j, (preset, method) in enumerate(lines):
             points = sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in rows
-                            if r["channel"] == channel and r["method"] == method)
+                            if r["channel"] == channel and r["method"] == method and r["preset"] == preset)
             if points:
                 x, y, err = zip(*points)
-                ax.errorbar(x, y, yerr=err, color=f"C{i}", marker="os^vDP"[i % 6], markersize=4, capsize=3,
-                            linestyle="--" if method == "upper" else "-", label=_method_label(method, preset))
+                style = "--" if method == "upper" else "-" if presets.index(preset) == 0 else "-."
+                label = _method_label(method, preset) + (f" ({preset} budget)" if method in METHODS[2:] and
+                                                         len(presets) > 1 else "")
+                ax.errorbar(x, y, yerr=err, color=f"C{j}", marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
+                            capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
         ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel({"ssim": "SSIM", "psnr": "PSNR (dB)"}[metric])
     axes[0, -1].legend(fontsize=7)
-    fig.suptitle(f"{preset}: {metric.upper()} against Es/N0, mean over {rows[0]['images']} images, 95 % CI",
-                 fontsize=10)
+    fig.suptitle(f"{', '.join(presets)}: {metric.upper()} against Es/N0, mean over {rows[0]['images']} images, "
+                 "95 % CI", fontsize=10)
     _save(fig, path)
 
 

@@ -9,7 +9,9 @@ def add_arguments(parser):
     parser.add_argument("--out", help="output folder (default: the first results folder)")
 
 
-def run(args):
+def draw(results: list, out=None) -> list:
+    """Figures of the eval results in ``results`` (files or folders): ``{ssim,psnr}_<preset>.png`` per preset,
+    ``{ssim,psnr}.png`` with every preset when there are several, ``grid_<preset>.png`` where a grid was kept."""
     from pathlib import Path
 
     import numpy as np
@@ -17,7 +19,7 @@ def run(args):
     from ..evaluate import read_results
     from ..plots import plot_reconstructions, plot_snr_curves
 
-    documents = {(Path(p) if Path(p).is_dir() else Path(p).parent): read_results(p) for p in args.results}
+    documents = {(Path(p) if Path(p).is_dir() else Path(p).parent): read_results(p) for p in results}
     rows, seen = [], {}
     for folder, document in documents.items():
         for row in document["results"]:
@@ -27,14 +29,19 @@ def run(args):
                                  f"for {key[0]}")
             seen[key] = folder
             rows.append(row)
-    out = Path(args.out) if args.out else next(iter(documents))
+    out = Path(out) if out else next(iter(documents))
     written, grids = [], {}
-    for preset in dict.fromkeys(r["preset"] for r in rows):
-        family = [r for r in rows if r["preset"] == preset]
-        rician = next((d["config"]["rician_factor"] for d in documents.values()
-                       if d["config"]["preset"] == preset), None)
+    factors = {d["config"]["rician_factor"] for d in documents.values()}
+    if len(factors) > 1:
+        raise ValueError(f"results with different Rician factors {sorted(factors)} cannot share a figure")
+    rician = factors.pop()
+    presets = list(dict.fromkeys(r["preset"] for r in rows))
+    families = {preset: [r for r in rows if r["preset"] == preset] for preset in presets}
+    if len(presets) > 1:
+        families[""] = rows
+    for name, family in families.items():
         for metric in ("ssim", "psnr"):
-            written.append(out / f"{metric}_{preset}.png")
+            written.append(out / (f"{metric}_{name}.png" if name else f"{metric}.png"))
             plot_snr_curves(family, metric, written[-1], rician)
     for folder, document in documents.items():
         npz = folder / "grid.npz"
@@ -45,3 +52,8 @@ def run(args):
             with np.load(npz) as grid:
                 plot_reconstructions(grid, written[-1])
     print("wrote " + ", ".join(str(p) for p in written))
+    return written
+
+
+def run(args):
+    draw(args.results, args.out)
