@@ -59,7 +59,9 @@ def _method_label(method: str, preset: str) -> str:
 
     if method == "vq":
         return f"VQ-DeepSC ({preset})"
-    return LABELS[method] if method == "upper" else f"{LABELS[method]} + LDPC 1/3 + 16-QAM"
+    if method == "upper":
+        return f"upper bound ({preset}-upper, noiseless)"
+    return f"{LABELS[method]} + LDPC 1/3 + 16-QAM"
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
@@ -88,7 +90,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
         ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel({"ssim": "SSIM", "psnr": "PSNR (dB)"}[metric])
-    axes[0, -1].legend(fontsize=7)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(labels)), fontsize=8)
     fig.suptitle(f"{', '.join(presets)}: {metric.upper()} against Es/N0, mean over {rows[0]['images']} images, "
                  "95 % CI", fontsize=10)
     _save(fig, path)
