@@ -240,8 +240,9 @@ def read_results(path: str | Path) -> dict:
     return document
 
 
-FORMAT_HEADER = ("| preset | method | channel | Es/N0 (dB) | SSIM ± 95 % CI | PSNR (dB) ± 95 % CI | BER | "
-                 "codeword error rate | decode failures | quality |\n|---|---|---|---:|---|---|---:|---:|---:|---:|")
+FORMAT_HEADER = ("| preset | method | channel | Es/N0 (dB) | source bits / image | SSIM ± 95 % CI | PSNR (dB) ± 95 % CI "
+                 "| BER | codeword error rate | decode failures | quality |\n"
+                 "|---|---|---|---:|---:|---|---|---:|---:|---:|---:|")
 
 
 def format_row(row: dict) -> str:
@@ -250,5 +251,5 @@ def format_row(row: dict) -> str:
         return "" if row[key] is None else format(row[key], spec)
 
     return (f"| {row['preset']} | {LABELS[row['method']]} | {row['channel']} | {row['snr_db']:g} | "
-            f"{row['ssim']:.4f} ± {row['ssim_ci95']:.4f} | {row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | "
+            f"{num('source_bits', '.0f')} | {row['ssim']:.4f} ± {row['ssim_ci95']:.4f} | {row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | "
             f"{num('ber', '.2e')} | {num('bler', '.3f')} | {num('failure_rate', '.3f')} | {num('quality', '.1f')} |")
