@@ -30,6 +30,7 @@ from .baselines import CODECS, fit_to_budget, get_codec, send_file, to_image
 from .budget import bit_budget
 from .checkpoint import atomic_write, load_model
 from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
+from .link.phy import MAX_K, DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
 from .transceiver import Transceiver, link_rates, seeded
@@ -143,7 +144,7 @@ class ClassicSender:
 @torch.no_grad()
 def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
              upper: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
-             grid: int = 0, decoder: str = "early", max_k: int = 8448, on_row=None) -> dict:
+             grid: int = 0, decoder: str = "early", max_k: int = MAX_K, on_row=None) -> dict:
     """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
@@ -152,7 +153,8 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param on_row: called with every result row as it is made.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
-    :output: dict with ``results`` (rows keyed by :data:`FIELDS`), ``noiseless`` (method -> scores and file
+    :output: dict with ``results`` (rows keyed by :data:`FIELDS`), ``settings`` (these arguments, the link and the
+        library versions, for the results' ``config``), ``noiseless`` (method -> scores and file
         statistics without the link), ``budget_bits``, and ``grid`` (name -> uint8 array; ``original`` and
         noiseless methods [G, 3, H, W], the others [S, G, 3, H, W]) with ``grid_meta`` (preset, channel, SNRs).
     """
@@ -160,8 +162,8 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
         raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
     if "upper" in methods and (upper is None or upper.preset.quantized):
         raise ValueError("method 'upper' needs an upper-bound model (an '*-upper' preset)")
-    from .link.phy import DigitalLink
-
+    if not channels or not snr_db:
+        raise ValueError("nothing to evaluate: no channel or no SNR")
     device = next(model.parameters()).device
     budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
     senders = {m: Transceiver(model, images.to(device), batch) if m == "vq"
@@ -189,7 +191,11 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
                 rows.append({k: row.get(k) for k in FIELDS})
                 if on_row:
                     on_row(rows[-1])
-    out = {"results": rows, "noiseless": noiseless, "budget_bits": budget}
+    settings = {"preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
+                "snr_db": list(snr_db), "rician_factor": rician_factor, "fading": "per symbol",
+                "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": decoder,
+                "max_k": max_k, "seed": seed, "batch": batch, "versions": library_versions()}
+    out = {"results": rows, "settings": settings, "noiseless": noiseless, "budget_bits": budget}
     if grid:
         out["grid"] = {"original": _uint8(images[:grid]), **{m: _uint8(torch.stack(x)) for m, x in kept.items()},
                        **({"upper": _uint8(senders["upper"].noiseless[:grid])} if "upper" in senders else {})}
@@ -206,7 +212,8 @@ def library_versions() -> dict:
 
 
 def write_results(out: str | Path, result: dict, config: dict) -> None:
-    """``results.csv``, ``results.json`` (with ``config`` and the noiseless scores) and, if kept, ``grid.npz``."""
+    """``results.csv``, ``results.json`` (with ``config``, completed by the evaluation's settings, and the
+    noiseless scores) and, if kept, ``grid.npz``."""
     out = Path(out)
 
     def write_csv(tmp):
@@ -216,7 +223,7 @@ def write_results(out: str | Path, result: dict, config: dict) -> None:
             writer.writerows(result["results"])
 
     atomic_write(out / "results.csv", write_csv)
-    document = {"format": RESULTS_FORMAT, "config": config, "noiseless": result["noiseless"],
+    document = {"format": RESULTS_FORMAT, "config": {**config, **result["settings"]}, "noiseless": result["noiseless"],
                 "results": result["results"]}
     atomic_write(out / "results.json", lambda tmp: Path(tmp).write_text(json.dumps(document, indent=1) + "\n"))
     if "grid" in result:

@@ -24,14 +24,12 @@ def run(args):
     import torch
 
     from ..data import embedded_photos
-    from ..evaluate import FORMAT_HEADER, evaluate, format_row, library_versions, resolve_model, write_results
-    from ..link.channel import check_channel, parse_snr_list
+    from ..evaluate import FORMAT_HEADER, evaluate, format_row, resolve_model, write_results
+    from ..link.channel import parse_channels, parse_snr_list
     from .plot import draw
 
     start = time.perf_counter()
-    snrs, channels = parse_snr_list(args.snr), [c.strip() for c in args.channels.split(",")]
-    for channel in channels:
-        check_channel(channel, args.rician_factor if channel == "rician" else None)
+    snrs, channels = parse_snr_list(args.snr), parse_channels(args.channels, args.rician_factor)
     models = [resolve_model(name.strip()) for name in args.models.split(",")]
     photos = embedded_photos(128)
     images = torch.stack(list(photos.values()))
@@ -43,10 +41,7 @@ def run(args):
         result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images), decoder=args.decoder,
                           max_k=args.max_k, on_row=lambda row: print(format_row(row), flush=True))
-        config = {"model": record, "preset": model.preset.name, "data": "scikit-image photos", "files": list(photos),
-                  "images": len(photos), "crop": 128, "methods": ["vq", "jpeg"], "channels": channels,
-                  "snr_db": snrs, "rician_factor": args.rician_factor, "fading": "per symbol",
-                  "decoder": args.decoder, "max_k": args.max_k, "seed": args.seed, "versions": library_versions()}
+        config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])
         write_results(folders[-1], result, config)
     draw(folders, out)

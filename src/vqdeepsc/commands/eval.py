@@ -32,15 +32,13 @@ def run(args):
     from pathlib import Path
 
     from ..budget import bit_budget, format_budget
-    from ..evaluate import (FORMAT_HEADER, evaluate, format_row, library_versions, load_images, parse_methods,
-                            resolve_model, write_results)
-    from ..link.channel import check_channel, parse_snr_list
+    from ..evaluate import (FORMAT_HEADER, evaluate, format_row, load_images, parse_methods, resolve_model,
+                            write_results)
+    from ..link.channel import parse_channels, parse_snr_list
     from ..zoo import shipped
 
     methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
-    channels = [c.strip() for c in args.channels.split(",")]
-    for channel in channels:
-        check_channel(channel, args.rician_factor if channel == "rician" else None)
+    channels = parse_channels(args.channels, args.rician_factor)
     if args.batch < 1 or args.grid < 0:
         raise ValueError(f"--batch must be positive and --grid not negative, got {args.batch} and {args.grid}")
     model, model_record = resolve_model(args.model, args.device)
@@ -52,13 +50,8 @@ def run(args):
                              "or leave 'upper' out of --methods")
         upper, upper_record = resolve_model(spec, args.device)
     images, names = load_images(args.data, args.split, args.limit, args.crop)
-    config = {"model": model_record, "upper": upper_record, "preset": model.preset.name,
-              "data": str(Path(args.data).resolve()), "split": args.split, "images": len(names), "files": names,
-              "limit": args.limit, "crop": args.crop, "methods": methods, "channels": channels, "snr_db": snrs,
-              "rician_factor": args.rician_factor, "fading": "per symbol",
-              "link": "5G LDPC 1/3 (at most 20 BP iterations) + 16-QAM, ZF", "decoder": args.decoder,
-              "max_k": args.max_k,
-              "seed": args.seed, "batch": args.batch, "versions": library_versions()}
+    config = {"model": model_record, "upper": upper_record, "data": str(Path(args.data).resolve()),
+              "split": args.split, "files": names, "limit": args.limit, "crop": args.crop}
     budget = bit_budget(model.preset, args.crop, args.crop)
     print(f"{model.preset.name} on {len(names)} images of {args.data} ({args.split}), "
           f"budget {budget['index_bits']} bits per image")

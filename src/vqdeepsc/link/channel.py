@@ -67,6 +67,15 @@ def check_channel(channel: str, rician_factor: float | None) -> None:
         raise ValueError(f"a Rician factor applies only to the rician channel, not {channel!r}")
 
 
+def parse_channels(text: str, rician_factor: float) -> list[str]:
+    """``"awgn,rician"`` -> ``["awgn", "rician"]``, each checked (:func:`check_channel`; ``rician_factor`` applies to
+    ``"rician"`` only)."""
+    channels = [c.strip() for c in text.split(",")]
+    for channel in channels:
+        check_channel(channel, rician_factor if channel == "rician" else None)
+    return channels
+
+
 class FlatFadingChannel(torch.nn.Module):
     r"""``y = h * x + w`` with ``w ~ CN(0, N0)``, element-wise as in the paper's eq. 3.
 

@@ -57,13 +57,18 @@ class CodewordPlan:
     channel_symbols: int
 
 
+def check_max_k(max_k: int) -> None:
+    """``ValueError`` unless ``max_k`` is a codeword length 5G LDPC supports, ``MIN_K <= max_k <= MAX_K``."""
+    if not MIN_K <= max_k <= MAX_K:
+        raise ValueError(f"max_k must be in [{MIN_K}, {MAX_K}], got {max_k}")
+
+
 def plan_codewords(num_bits: int, coded: bool = True, max_k: int = MAX_K) -> CodewordPlan:
     """The :class:`CodewordPlan` of a payload of ``num_bits`` bits in codewords of at most ``max_k`` (pure
     arithmetic)."""
     if num_bits < 1:
         raise ValueError(f"empty payload: {num_bits} bits")
-    if not MIN_K <= max_k <= MAX_K:
-        raise ValueError(f"max_k must be in [{MIN_K}, {MAX_K}], got {max_k}")
+    check_max_k(max_k)
     count = math.ceil(num_bits / max_k)
     k = BITS_PER_SYMBOL * math.ceil(num_bits / (BITS_PER_SYMBOL * count))
     if coded:
@@ -154,7 +159,7 @@ class DigitalLink(torch.nn.Module):
             raise ValueError(f"num_iter must be positive, got {num_iter}")
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r}: choose from {', '.join(DECODERS)}")
-        plan_codewords(max_k, max_k=max_k)  # refuses a max_k out of range
+        check_max_k(max_k)
         self.decoder, self.max_k = decoder, max_k
         self.channel = FlatFadingChannel(channel, rician_factor, block_fading)
         self.coded, self.num_iter, self.device = coded, num_iter, device
