@@ -8,7 +8,7 @@ from vqdeepsc.models.blocks import DownSampleBlock, ResidualBlock, UpSampleBlock
 from vqdeepsc.models.decoder import SemanticDecoder
 from vqdeepsc.models.discriminator import PatchDiscriminator
 from vqdeepsc.models.encoder import SemanticEncoder
-from vqdeepsc.models.quantizer import SemanticEmbeddingSpace
+from vqdeepsc.models.quantizers import SemanticEmbeddingSpace
 from vqdeepsc.models.system import VQDeepSC, count_parameters
 
 TINY_4 = Preset("tiny-4", 4, (8, 8, 16, 16), (16, 8, 4, 2))

@@ -38,14 +38,15 @@ def atomic_write(path: str | Path, write) -> None:
 
 
 def save_model(model: VQDeepSC, path: str | Path, **record) -> None:
-    """The transceiver's weights as safetensors; metadata: format, preset and ``record`` (JSON values)."""
+    """The transceiver's weights as safetensors; metadata: format, preset (with its quantizer), the quantizer's
+    options and ``record`` (JSON values)."""
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    meta = {"format": MODEL_FORMAT, "preset": json.dumps(model.preset.to_dict()), "record": json.dumps(record)}
+    meta = {"format": MODEL_FORMAT, "preset": json.dumps(model.preset.to_dict()), "record": json.dumps(record),
+            "quantizer_options": json.dumps(model.quantizer_options)}
     atomic_write(path, lambda tmp: save_file(state, tmp, metadata=meta))
 
 
-def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
-    """(preset, record) of a model file; ``ValueError`` if it is not one."""
+def _metadata(path: str | Path) -> dict:
     try:
         with safe_open(str(path), "pt") as f:
             meta = f.metadata() or {}
@@ -53,19 +54,27 @@ def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
         raise ValueError(f"not a readable model file: {path} ({e})") from None
     if meta.get("format") != MODEL_FORMAT:
         raise ValueError(f"not a vqdeepsc model file (format {meta.get('format')!r}): {path}")
+    return meta
+
+
+def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
+    """(preset, record) of a model file; ``ValueError`` if it is not one. Files written before presets named
+    their quantizer hold the paper's VQ."""
+    meta = _metadata(path)
     return Preset.from_dict(json.loads(meta["preset"])), json.loads(meta.get("record", "{}"))
 
 
 def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:
     """A ``VQDeepSC`` in eval mode from a file written by ``save_model``."""
     preset, _ = read_model_metadata(path)
+    options = json.loads(_metadata(path).get("quantizer_options", "{}"))
     if expect_preset is not None and preset.name != expect_preset:
         raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as e:
         raise ValueError(f"corrupt model file {path}: {e}") from None
-    model = VQDeepSC(preset)
+    model = VQDeepSC(preset, **options)
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

@@ -23,6 +23,8 @@ class Preset:
     :param widths: channels ``C_l`` of scales ``l = 1..L`` (paper: 128, 256, 512, 1024).
     :param codebook_sizes: ``N_l`` for every scale; ``None`` marks a scale that is not transmitted.
     :param quantized: ``False`` for an upper bound: the features are sent as they are (no embedding space).
+    :param quantizer: which quantizer every scale uses (``vqdeepsc.models.quantizers.QUANTIZERS``): ``"vq"`` is
+        the paper's learned codebook; files saved before this field existed hold ``"vq"`` models.
     """
 
     name: str
@@ -30,6 +32,7 @@ class Preset:
     widths: tuple[int, ...]
     codebook_sizes: tuple[int | None, ...]
     quantized: bool = True
+    quantizer: str = "vq"
 
     def __post_init__(self):
         if len(self.widths) != len(self.codebook_sizes):
@@ -64,7 +67,8 @@ class Preset:
     @classmethod
     def from_dict(cls, d: dict) -> "Preset":
         return cls(name=d["name"], stem_channels=d["stem_channels"], widths=tuple(d["widths"]),
-                   codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"])
+                   codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"],
+                   quantizer=d.get("quantizer", "vq"))
 
 
 PAPER_WIDTHS = (128, 256, 512, 1024)

@@ -120,29 +120,40 @@ class ImageDataset(Dataset):
     :param files: image paths.
     :param size: crop size (128 in the paper).
     :param train: random crop and horizontal flip if ``True``, centre crop otherwise.
+    :param cache: decode every file once, now, and keep it in memory (uint8) instead of decoding it per step.
 
     :output: [3, size, size] float32 in [0, 1], or ``None`` for an unreadable file (a warning names it;
         ``collate_images`` drops it and counts it).
     """
 
-    def __init__(self, files: list[Path], size: int = 128, train: bool = False):
+    def __init__(self, files: list[Path], size: int = 128, train: bool = False, cache: bool = False):
         self.files, self.size, self.train = list(files), size, train
+        self.cache = [self._decode(i) for i in range(len(self.files))] if cache else None
 
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, i: int) -> Tensor | None:
+    def _decode(self, i: int) -> Tensor | None:
+        """The fitted image as uint8 [3, H, W], or ``None`` (with a warning) if it cannot be read."""
         try:
             image = fit_short_side(load_rgb(self.files[i]), self.size)
         except ValueError as e:
             warnings.warn(f"skipping {e}", stacklevel=1)
             return None
-        if not self.train:
-            return to_tensor(center_crop(image, self.size))
-        x = torch.randint(image.width - self.size + 1, ()).item()
-        y = torch.randint(image.height - self.size + 1, ()).item()
-        crop = to_tensor(image.crop((x, y, x + self.size, y + self.size)))
-        return crop.flip(-1) if torch.rand(()) < 0.5 else crop
+        return torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
+
+    def __getitem__(self, i: int) -> Tensor | None:
+        image = self.cache[i] if self.cache is not None else self._decode(i)
+        if image is None:
+            return None
+        height, width = image.shape[1:]
+        if self.train:
+            x = torch.randint(width - self.size + 1, ()).item()
+            y = torch.randint(height - self.size + 1, ()).item()
+        else:
+            x, y = (width - self.size) // 2, (height - self.size) // 2
+        crop = image[:, y:y + self.size, x:x + self.size].float() / 255.0
+        return crop.flip(-1) if self.train and torch.rand(()) < 0.5 else crop
 
 
 def collate_images(batch: list[Tensor | None]) -> tuple[Tensor, int]:

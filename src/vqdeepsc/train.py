@@ -16,25 +16,27 @@ import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from .checkpoint import atomic_write, load_checkpoint, save_checkpoint, save_model
-from .config import get_preset
+from .config import Preset, get_preset
 from .data import ImageDataset, collate_images, split_files
+from .losses import SemanticLoss, discriminator_loss
 from .metrics import psnr, ssim
 from .models.discriminator import PatchDiscriminator
+from .models.quantizers import QUANTIZERS
 from .models.system import VQDeepSC
 
 CHECKPOINT_FORMAT = "vqdeepsc-checkpoint/1"
+LR_SCHEDULES = ("constant", "cosine", "warmup-cosine")
 
 
 class TrainingError(ValueError):
@@ -53,15 +55,21 @@ class TrainConfig:
     lr: float = 1.75e-4
     lr_disc: float = 1e-5
     betas: tuple[float, float] = (0.5, 0.999)
-    lr_schedule: str = "constant"  # or "cosine" (decays to 0 over all epochs)
+    lr_schedule: str = "constant"  # "cosine": per epoch to 0; "warmup-cosine": linear warm-up, then per step to 0
+    warmup_steps: int = 0
     lam: float = 5.0
     beta_c: float = 0.25
+    ssim_weight: float = 0.0  # weight of 1 - SSIM next to L1
     gan_weight: float = 1.0  # 0 trains without the discriminator
     disc_channels: int = 64
+    quantizer: str | None = None  # None: the preset's
     kmeans_init: bool = True
     dead_code_threshold: float = 0.1
     ema_decay: float | None = None
-    crop: int = 128
+    crop: int = 128  # training crop (random); the network is fully convolutional
+    val_crop: int = 128  # validation crop (centre)
+    cache_images: bool = False  # decode every image once and hold it in memory
+    recipe: str | None = None  # the recipe these values came from (recorded only)
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     val_limit: int | None = None
     workers: int = 1
@@ -73,14 +81,23 @@ class TrainConfig:
 
     def check(self) -> None:
         get_preset(self.preset)
-        if self.epochs < 1 or self.batch_size < 1 or self.crop < 16:
-            raise ValueError("epochs and batch size must be >= 1 and the crop >= 16")
-        if self.lr <= 0 or self.lr_disc <= 0 or self.lam <= 0 or self.beta_c < 0 or self.gan_weight < 0:
-            raise ValueError("learning rates and lambda must be > 0, beta_c and the GAN weight >= 0")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use constant or cosine")
-        if self.crop % 2 ** get_preset(self.preset).num_scales:
-            raise ValueError(f"crop {self.crop} is not a multiple of 2^L for preset {self.preset}")
+        if self.epochs < 1 or self.batch_size < 1 or self.crop < 16 or self.val_crop < 16:
+            raise ValueError("epochs and batch size must be >= 1 and the crops >= 16")
+        if self.lr <= 0 or self.lr_disc <= 0 or self.lam <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight) < 0:
+            raise ValueError("learning rates and lambda must be > 0, beta_c and the SSIM and GAN weights >= 0")
+        if self.lr_schedule not in LR_SCHEDULES or self.warmup_steps < 0:
+            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use {', '.join(LR_SCHEDULES)} "
+                             f"(and warm-up steps >= 0)")
+        if self.quantizer is not None and self.quantizer not in QUANTIZERS:
+            raise ValueError(f"unknown quantizer {self.quantizer!r}; known: {', '.join(QUANTIZERS)}")
+        for name in ("crop", "val_crop"):
+            if getattr(self, name) % 2 ** get_preset(self.preset).num_scales:
+                raise ValueError(f"{name} {getattr(self, name)} is not a multiple of 2^L for preset {self.preset}")
+
+    def model_preset(self) -> Preset:
+        """The preset, with the quantizer this run chose."""
+        preset = get_preset(self.preset)
+        return replace(preset, quantizer=self.quantizer) if self.quantizer else preset
 
 
 def _world() -> tuple[int, int]:
@@ -111,8 +128,7 @@ class Trainer:
         torch.manual_seed(config.seed + self.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
-        preset = get_preset(config.preset)
-        self.model = VQDeepSC(preset, kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
+        self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
                               ema_decay=config.ema_decay).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if config.channels_last:
@@ -131,8 +147,14 @@ class Trainer:
             _set_rng_state(state["rng"][self.rank] if self.rank < len(state["rng"]) else state["rng"][0])
         self.ddp = DistributedDataParallel(self.model) if self.world > 1 else self.model
         files = split_files(config.data, "train")[: config.train_limit]
-        self.train_set = ImageDataset(files, config.crop, train=True)
-        self.val_set = ImageDataset(split_files(config.data, "val")[: config.val_limit], config.crop)
+        self.train_set = ImageDataset(files, config.crop, train=True, cache=config.cache_images)
+        self.val_set = ImageDataset(split_files(config.data, "val")[: config.val_limit], config.val_crop,
+                                    cache=config.cache_images)
+        self.steps_per_epoch = len(self.train_set) // config.batch_size
+
+    @property
+    def criterion(self) -> SemanticLoss:
+        return SemanticLoss(self.cfg.lam, self.cfg.beta_c, self.cfg.ssim_weight, self.cfg.gan_weight)
 
     @classmethod
     def resume(cls, run_dir: str | Path, epochs: int | None = None) -> "Trainer":
@@ -145,10 +167,23 @@ class Trainer:
             cfg["epochs"] = epochs
         return cls(TrainConfig(**cfg), state)
 
-    def _lr_factor(self, epoch: int) -> float:
-        if self.cfg.lr_schedule == "constant":
+    def _lr_factor(self, epoch: int, step: int) -> float:
+        cfg = self.cfg
+        if cfg.lr_schedule == "constant":
             return 1.0
-        return 0.5 * (1 + math.cos(math.pi * epoch / self.cfg.epochs))
+        if cfg.lr_schedule == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * epoch / cfg.epochs))
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        total = max(cfg.epochs * self.steps_per_epoch - cfg.warmup_steps, 1)
+        return 0.5 * (1 + math.cos(math.pi * min((step - cfg.warmup_steps) / total, 1.0)))
+
+    def _set_lr(self) -> float:
+        factor = self._lr_factor(self.epoch, self.step)
+        for opt, lr in ((self.opt_g, self.cfg.lr), (self.opt_d, self.cfg.lr_disc)):
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
+        return self.cfg.lr * factor
 
     def _loader(self, epoch: int) -> DataLoader:
         g = torch.Generator().manual_seed(self.cfg.seed * 100003 + epoch)
@@ -182,9 +217,6 @@ class Trainer:
 
     def _train_epoch(self) -> dict:
         cfg, model, disc = self.cfg, self.ddp, self.disc
-        for opt, lr in ((self.opt_g, cfg.lr), (self.opt_d, cfg.lr_disc)):
-            for group in opt.param_groups:
-                group["lr"] = lr * self._lr_factor(self.epoch)
         model.train(), disc.train()
         sums, n_images, skipped, t0 = {}, 0, 0, time.perf_counter()
         bar = tqdm(self._loader(self.epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", disable=self.rank != 0,
@@ -196,6 +228,7 @@ class Trainer:
             images = images.to(self.device, non_blocking=True)
             if cfg.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
+            lr = self._set_lr()
             terms = self.train_step(model, disc, images)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v * len(images)
@@ -204,7 +237,7 @@ class Trainer:
             bar.set_postfix(loss=f"{terms['loss_g']:.3f}", img_s=f"{n_images * self.world / (time.perf_counter() - t0):.1f}")
         if n_images == 0:
             raise ValueError("no readable training images in a full batch: lower --batch-size or check the data")
-        row = {"epoch": self.epoch + 1, "step": self.step, "lr": cfg.lr * self._lr_factor(self.epoch),
+        row = {"epoch": self.epoch + 1, "step": self.step, "lr": lr,
                "images": n_images * self.world, "skipped": skipped, "seconds": round(time.perf_counter() - t0, 2)}
         row.update({k: v / n_images for k, v in sums.items()})
         return row
@@ -212,35 +245,30 @@ class Trainer:
     def train_step(self, model, disc, images) -> dict:
         """One generator and one discriminator update on ``images``; returns the loss terms."""
         cfg = self.cfg
+        cfg = self.cfg
         with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
             out = model(images)
             x_hat = out["x_hat"].float()
-            l1 = (x_hat - images).abs().mean()
-            vq = out["codebook_loss"] + cfg.beta_c * out["commitment_loss"]
-            loss_g = cfg.lam * (l1 + vq)
+            fake_logits = None
             if cfg.gan_weight > 0:
                 disc.requires_grad_(False)
                 fake_logits = disc(x_hat)
-                g_adv = F.binary_cross_entropy_with_logits(fake_logits.float(), torch.ones_like(fake_logits.float()))
-                loss_g = loss_g + cfg.gan_weight * g_adv
                 disc.requires_grad_(True)
-        self._check_finite(loss_g, "generator")
+            losses = self.criterion(out, images, fake_logits)
+        self._check_finite(losses["loss"], "generator")
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        losses["loss"].backward()
         self.opt_g.step()
-        terms = {"loss_g": loss_g.item(), "l1": l1.item(), "codebook": out["codebook_loss"].item(),
-                 "commitment": out["commitment_loss"].item()}
+        terms = {"loss_g": losses.pop("loss").item(), **{k: v.item() for k, v in losses.items()}}
         if cfg.gan_weight > 0:
             with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
-                real, fake = disc(images).float(), disc(x_hat.detach()).float()
-                loss_d = 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+                loss_d = discriminator_loss(disc(images), disc(x_hat.detach()))
             self._check_finite(loss_d, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self._average_disc_gradients()
             self.opt_d.step()
-            terms.update(g_adv=g_adv.item(), loss_d=loss_d.item())
+            terms["loss_d"] = loss_d.item()
         for i, l in enumerate(self.model.preset.transmitted if self.model.preset.quantized else ()):
             terms[f"usage_{l + 1}"] = out["usage"][i].item()
             terms[f"perplexity_{l + 1}"] = out["perplexity"][i].item()

@@ -4,29 +4,38 @@ HELP = "train VQ-DeepSC (L1 + VQ + PatchGAN), with checkpoints, resume and best-
 
 
 def add_arguments(parser):
-    from ..train import TrainConfig as C
+    from ..models.quantizers import QUANTIZERS
+    from ..recipes import RECIPES
+    from ..train import LR_SCHEDULES, TrainConfig as C
 
     a = parser.add_argument
     a("--preset", help="network preset, e.g. small-4, paper-4, paper-3-upper")
     a("--data", help="data folder: train/val/test sub-folders, the Stanford Cars layout, or any folder of images")
     a("--out", help="run directory to create (config.json, log.csv, checkpoint.pt, best.safetensors)")
     a("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly where its last checkpoint stopped")
-    a("--epochs", type=int, help=f"number of epochs (default {C.epochs}; with --resume: extend the run)")
-    a("--batch-size", type=int, default=C.batch_size, help="global batch size")
-    a("--lr", type=float, default=C.lr, help="transceiver Adam learning rate")
-    a("--lr-disc", type=float, default=C.lr_disc, help="discriminator Adam learning rate")
-    a("--betas", type=float, nargs=2, default=C.betas, help="Adam betas of both optimisers")
-    a("--lr-schedule", choices=("constant", "cosine"), default=C.lr_schedule)
-    a("--lam", type=float, default=C.lam, help="lambda, the weight of L_VQ against the GAN loss")
-    a("--beta-c", type=float, default=C.beta_c, help="commitment weight")
-    a("--gan-weight", type=float, default=C.gan_weight, help="weight of the adversarial loss (0: no discriminator)")
-    a("--disc-channels", type=int, default=C.disc_channels, help="PatchGAN width")
-    a("--kmeans-init", action="store_true", default=C.kmeans_init, help="k-means codebook initialisation (default)")
+    a("--recipe", choices=tuple(RECIPES), help="hyper-parameters of a recipe (default: cpu for small-* presets, "
+      "paper for the others); any flag below overrides the recipe's value")
+    a("--epochs", type=int, help="number of epochs (with --resume: extend the run)")
+    a("--batch-size", type=int, help="global batch size")
+    a("--lr", type=float, help="transceiver Adam learning rate")
+    a("--lr-disc", type=float, help="discriminator Adam learning rate")
+    a("--betas", type=float, nargs=2, help="Adam betas of both optimisers")
+    a("--lr-schedule", choices=LR_SCHEDULES)
+    a("--warmup-steps", type=int, help="linear warm-up steps of the warmup-cosine schedule")
+    a("--lam", type=float, help="lambda, the weight of L_VQ against the GAN loss")
+    a("--beta-c", type=float, help="commitment weight")
+    a("--ssim-weight", type=float, help="weight of 1 - SSIM next to L1 (0: the paper's L1 only)")
+    a("--gan-weight", type=float, help="weight of the adversarial loss (0: no discriminator)")
+    a("--disc-channels", type=int, help="PatchGAN width")
+    a("--quantizer", choices=tuple(QUANTIZERS), help="quantizer of every scale (default: the recipe's)")
+    a("--kmeans-init", action="store_true", default=None, help="k-means codebook initialisation")
     a("--no-kmeans-init", dest="kmeans_init", action="store_false", help="U(-1/N, 1/N) initialisation (paper)")
-    a("--dead-code-threshold", type=float, default=C.dead_code_threshold,
+    a("--dead-code-threshold", type=float,
       help="restart codewords used less than this fraction of 1/N (0: never, the paper's plain VQ)")
-    a("--ema-decay", type=float, default=C.ema_decay, help="EMA codebook updates with this decay (default: off)")
-    a("--crop", type=int, default=C.crop)
+    a("--ema-decay", type=float, help="EMA codebook updates with this decay (default: off)")
+    a("--crop", type=int, help="random training crop (the network is fully convolutional)")
+    a("--val-crop", type=int, help="centre crop for validation (default 128)")
+    a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
     a("--train-limit", type=int, help="use only the first N training images")
     a("--val-limit", type=int, help="validate on only the first N validation images")
     a("--workers", type=int, default=C.workers, help="data-loader worker processes")
@@ -42,6 +51,7 @@ def run(args):
 
     import torch.distributed as dist
 
+    from ..recipes import default_recipe, recipe_values
     from ..train import TrainConfig, Trainer
 
     device = args.device
@@ -57,7 +67,8 @@ def run(args):
             if not (args.preset and args.data and args.out):
                 raise ValueError("--preset, --data and --out are required (or --resume RUN_DIR)")
             names = [k for k in vars(args) if k in TrainConfig.__dataclass_fields__]
-            values = {k: getattr(args, k) for k in names if getattr(args, k) is not None and k != "device"}
+            values = recipe_values(args.recipe or default_recipe(args.preset), args.preset)
+            values.update({k: getattr(args, k) for k in names if getattr(args, k) is not None and k != "device"})
             values["betas"] = tuple(values["betas"])
             trainer = Trainer(TrainConfig(run_dir=args.out, device=device, **values))
         history = trainer.fit()

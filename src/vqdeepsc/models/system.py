@@ -7,7 +7,7 @@ from torch import Tensor, nn
 from ..config import Preset
 from .decoder import SemanticDecoder
 from .encoder import SemanticEncoder
-from .quantizer import SemanticEmbeddingSpace
+from .quantizers import make_quantizer
 
 
 class VQDeepSC(nn.Module):
@@ -18,7 +18,8 @@ class VQDeepSC(nn.Module):
     ``decode`` rebuilds the images from those codes. ``forward`` is the training pass.
 
     :param preset: the configuration (``vqdeepsc.config``).
-    :param quantizer_options: keyword options of every ``SemanticEmbeddingSpace`` (codebook remedies).
+    :param quantizer_options: keyword options of every scale's quantizer (e.g. the codebook remedies of
+        ``SemanticEmbeddingSpace``); options a quantizer does not take are not passed to it.
 
     :input images: [B, 3, H, W], float in [0, 1], H and W multiples of 2^L.
     :output (forward): dict with ``x_hat`` [B, 3, H, W], ``codebook_loss``, ``commitment_loss`` (scalars, summed
@@ -27,10 +28,10 @@ class VQDeepSC(nn.Module):
 
     def __init__(self, preset: Preset, **quantizer_options):
         super().__init__()
-        self.preset = preset
+        self.preset, self.quantizer_options = preset, quantizer_options
         self.encoder = SemanticEncoder(preset.stem_channels, preset.widths)
         self.embedding_spaces = nn.ModuleList(
-            SemanticEmbeddingSpace(preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
+            make_quantizer(preset.quantizer, preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
             for l in preset.transmitted) if preset.quantized else nn.ModuleList()
         self.decoder = SemanticDecoder(preset.stem_channels, preset.widths, preset.transmitted)
 

@@ -1,4 +1,4 @@
-"""The semantic embedding space of one scale: a learned codebook and nearest-neighbour quantization."""
+"""The paper's semantic embedding space of one scale: a learned codebook and nearest-neighbour quantization."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .base import Quantizer
 
 
 def _all_reduce(t: Tensor) -> Tensor:
@@ -22,7 +24,7 @@ def _broadcast(t: Tensor) -> Tensor:
     return t
 
 
-class SemanticEmbeddingSpace(nn.Module):
+class SemanticEmbeddingSpace(Quantizer):
     """Codebook ``E`` (N x K) with eq. 2, ``n = argmin_n ||f_m - e_n||_2``, and the VQ losses of eq. 8.
 
     The paper's plain method (VQ-VAE) is the default. Opt-in remedies against codebook collapse, as in
@@ -36,23 +38,18 @@ class SemanticEmbeddingSpace(nn.Module):
     :param ema_decay: update the codebook by exponential moving averages of its assigned vectors (van den Oord
         et al., VQ-VAE 2017, appendix; VQ-VAE-2) instead of by the codebook loss; ``None`` disables it.
 
-    :input z: [B, K, H, W], encoder features ``F^l``.
-    :output: dict with ``z_q`` [B, K, H, W] (quantized, straight-through gradient to ``z``), ``indices``
-        [B, H, W] int64 in [0, N), ``codebook_loss`` and ``commitment_loss`` (scalars, mean squared error per
-        element; the commitment loss is *not* yet multiplied by beta_c), ``perplexity`` (scalar,
-        exp of the entropy of the batch's code histogram) and ``usage`` (fraction of codewords used in the batch).
+    Tensor contract: ``Quantizer``. ``codebook_loss`` = ||sg[f] - e||^2 and ``commitment_loss`` = ||f - sg[e]||^2
+    (mean per element; the commitment loss is *not* yet multiplied by beta_c); ``z_q`` carries the
+    straight-through gradient (identity to ``z``, none to the codebook).
     """
 
     def __init__(self, num_codes: int, dim: int, kmeans_init: bool = False, dead_code_threshold: float = 0.0,
                  ema_decay: float | None = None):
-        super().__init__()
-        if num_codes < 2 or dim < 1:
-            raise ValueError(f"an embedding space needs N >= 2 codewords of dimension K >= 1, got N={num_codes}, K={dim}")
+        super().__init__(num_codes, dim)
         if not 0.0 <= dead_code_threshold < 1.0:
             raise ValueError(f"dead_code_threshold must lie in [0, 1), got {dead_code_threshold}")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must lie in (0, 1), got {ema_decay}")
-        self.num_codes, self.dim = num_codes, dim
         self.kmeans_init, self.dead_code_threshold, self.ema_decay = kmeans_init, dead_code_threshold, ema_decay
         self.codebook = nn.Parameter(torch.empty(num_codes, dim).uniform_(-1 / num_codes, 1 / num_codes),
                                      requires_grad=ema_decay is None)
@@ -62,37 +59,33 @@ class SemanticEmbeddingSpace(nn.Module):
             self.register_buffer("ema_count", torch.ones(num_codes))
             self.register_buffer("ema_sum", self.codebook.detach().clone())
 
+    def codewords(self) -> Tensor:
+        return self.codebook
+
     def quantize(self, z: Tensor) -> Tensor:
         """Eq. 2. :input z: [B, K, H, W]. :output indices: [B, H, W] int64."""
-        if z.dim() != 4 or z.shape[1] != self.dim:
-            raise ValueError(f"expected features [B, {self.dim}, H, W], got {list(z.shape)}")
+        self.check_features(z)
         flat = z.detach().permute(0, 2, 3, 1).reshape(-1, self.dim).float()
         return self._nearest(flat).view(z.shape[0], z.shape[2], z.shape[3])
 
-    def lookup(self, indices: Tensor) -> Tensor:
-        """The receiver's look-up ``F_hat = E[s]``. :input indices: [B, H, W] int. :output: [B, K, H, W]."""
-        if indices.dtype.is_floating_point or indices.dim() != 3:
-            raise ValueError(f"expected integer indices [B, H, W], got {indices.dtype} {list(indices.shape)}")
-        if indices.numel() and not indices.is_meta and (int(indices.min()) < 0 or int(indices.max()) >= self.num_codes):
-            raise ValueError(f"indices must lie in [0, {self.num_codes})")
-        return self.codebook[indices].permute(0, 3, 1, 2)
-
     def forward(self, z: Tensor) -> dict[str, Tensor]:
+        self.check_features(z)
         flat = z.permute(0, 2, 3, 1).reshape(-1, self.dim)
         if self.training:
             self._train_step(flat.detach().float())
-        indices = self._nearest(flat.detach().float())
-        e = self.codebook[indices].view(z.shape[0], z.shape[2], z.shape[3], self.dim).permute(0, 3, 1, 2)
-        counts = torch.zeros(self.num_codes, device=z.device).index_add_(0, indices, torch.ones_like(indices, dtype=torch.float))
-        p = counts / counts.sum()
+        indices = self._nearest(flat.detach().float()).view(z.shape[0], z.shape[2], z.shape[3])
+        e = self.lookup(indices)
         return {
-            "z_q": e.detach() + (z - z.detach()),  # value exactly e; gradient: identity to z, none to E
-            "indices": indices.view(z.shape[0], z.shape[2], z.shape[3]),
+            "z_q": e.detach() + self.gradient_path(z, e),  # value exactly e
+            "indices": indices,
             "codebook_loss": F.mse_loss(e, z.detach()),
             "commitment_loss": F.mse_loss(z, e.detach()),
-            "perplexity": torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()),
-            "usage": (counts > 0).float().mean(),
+            **self.statistics(indices),
         }
+
+    def gradient_path(self, z: Tensor, e: Tensor) -> Tensor:
+        """A zero-valued term that carries the encoder's gradient: the straight-through copy ``z - sg[z]``."""
+        return z - z.detach()
 
     def _nearest(self, flat: Tensor) -> Tensor:
         codebook = self.codebook.detach().float()

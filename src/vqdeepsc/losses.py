@@ -1,0 +1,55 @@
+"""Training criteria of VQ-DeepSC, each returning a dict of named terms (as CompressAI's ``losses``).
+
+Generator: ``loss = lambda * (L1 + ssim_weight * (1 - SSIM) + codebook + beta_c * commitment) + gan_weight * L_adv``
+(the paper's eq. 8 and 9 with ``ssim_weight = 0``). Discriminator: the mean of the BCE on real and on fake
+patches.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from pytorch_msssim import ssim
+from torch import Tensor
+
+
+class SemanticLoss:
+    """The transceiver's loss.
+
+    :param lam: lambda, the weight of the reconstruction and VQ terms against the adversarial one (paper: 5).
+    :param beta_c: the commitment weight (paper: 0.25).
+    :param ssim_weight: weight of ``1 - SSIM`` next to L1 (paper: 0; SSIM with the paper's window 11, sigma 1.5).
+    :param gan_weight: weight of the adversarial term (paper: 1; 0 trains without the discriminator).
+
+    :input out: the model's training output (``x_hat``, ``codebook_loss``, ``commitment_loss``).
+    :input images: [B, 3, H, W], the targets.
+    :input fake_logits: the discriminator's logits on ``x_hat`` or ``None`` when ``gan_weight`` is 0.
+    :output: dict with ``loss`` (to minimise) and its float terms ``l1``, ``ssim``, ``codebook``, ``commitment``
+        and ``g_adv`` (only with a discriminator).
+    """
+
+    def __init__(self, lam: float = 5.0, beta_c: float = 0.25, ssim_weight: float = 0.0, gan_weight: float = 1.0):
+        self.lam, self.beta_c, self.ssim_weight, self.gan_weight = lam, beta_c, ssim_weight, gan_weight
+
+    def __call__(self, out: dict, images: Tensor, fake_logits: Tensor | None = None) -> dict[str, Tensor]:
+        x_hat = out["x_hat"].float()
+        l1 = (x_hat - images).abs().mean()
+        distortion = l1
+        terms = {"l1": l1, "codebook": out["codebook_loss"], "commitment": out["commitment_loss"]}
+        if self.ssim_weight > 0:
+            s = ssim(x_hat, images.float(), data_range=1.0, win_size=11, win_sigma=1.5)
+            distortion = distortion + self.ssim_weight * (1 - s)
+            terms["ssim"] = s
+        loss = self.lam * (distortion + out["codebook_loss"] + self.beta_c * out["commitment_loss"])
+        if fake_logits is not None:
+            g_adv = F.binary_cross_entropy_with_logits(fake_logits.float(), torch.ones_like(fake_logits.float()))
+            loss = loss + self.gan_weight * g_adv
+            terms["g_adv"] = g_adv
+        return {"loss": loss, **terms}
+
+
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """``0.5 * (BCE(D(x), 1) + BCE(D(x_hat), 0))``; ln 2 = 0.693 means the discriminator cannot tell them apart."""
+    real, fake = real_logits.float(), fake_logits.float()
+    return 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                  + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))

@@ -1,0 +1,36 @@
+"""Training recipes: named sets of ``TrainConfig`` values. A flag given on the command line overrides its value.
+
+``paper``: exactly the paper's recipe (DESIGN: Adam 1.75e-4, betas (0.5, 0.999), batch 24, 200 epochs, constant
+rate, lambda 5, beta_c 0.25, PatchGAN (64 channels) with BCE at weight 1 and Adam 1e-5, plain VQ-VAE codebooks
+(U(-1/N, 1/N), no restarts), full 128x128 images). The default for ``paper-*`` presets.
+
+``cpu``: the recipe measured best per CPU-minute on our data (``results/training/README.md``, the ablation
+table); the default for ``small-*`` presets.
+"""
+
+from __future__ import annotations
+
+PAPER = dict(epochs=200, batch_size=24, lr=1.75e-4, lr_disc=1e-5, betas=(0.5, 0.999), lr_schedule="constant",
+             warmup_steps=0, lam=5.0, beta_c=0.25, ssim_weight=0.0, gan_weight=1.0, disc_channels=64,
+             quantizer="vq", kmeans_init=False, dead_code_threshold=0.0, ema_decay=None, crop=128, val_crop=128)
+
+CPU = dict(PAPER, epochs=40, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
+           warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer="fsq", kmeans_init=True,
+           dead_code_threshold=0.1, crop=64, cache_images=True)
+
+RECIPES: dict[str, dict] = {"paper": PAPER, "cpu": CPU}
+
+
+def default_recipe(preset: str) -> str:
+    """``cpu`` for the ``small-*`` presets, ``paper`` otherwise."""
+    return "cpu" if preset.startswith("small-") else "paper"
+
+
+def recipe_values(name: str, preset: str) -> dict:
+    """The ``TrainConfig`` values of recipe ``name`` for ``preset`` (an upper bound has no quantizer to choose)."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    values = dict(RECIPES[name], recipe=name)
+    if preset.endswith("-upper"):
+        values["quantizer"] = None
+    return values
