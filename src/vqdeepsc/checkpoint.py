@@ -82,6 +82,23 @@ def load_model(path: str | Path, expect_preset: str | None = None, device: str =
     return model.to(device).eval()
 
 
+def load_matching_weights(model: VQDeepSC, path: str | Path) -> list[str]:
+    """Copy into ``model`` every tensor of the model file at ``path`` whose name and shape match (e.g. the encoder
+    and decoder of an upper bound into a quantized model); returns the names of ``model``'s tensors left as they
+    were. ``ValueError`` if nothing matches."""
+    _metadata(path)
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"corrupt model file {path}: {e}") from None
+    own = model.state_dict()
+    matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not matched:
+        raise ValueError(f"{path} shares no weights with a {model.preset.name!r} model")
+    model.load_state_dict(matched, strict=False)
+    return [k for k in own if k not in matched]
+
+
 def save_checkpoint(state: dict, path: str | Path) -> None:
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 

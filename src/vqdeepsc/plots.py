@@ -42,6 +42,20 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     _save(fig, path)
 
 
+def plot_runs(runs: dict[str, list[dict]], path: str | Path) -> None:
+    """Validation SSIM against cumulative training CPU minutes, one line per run (name -> log rows)."""
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name, history in runs.items():
+        minutes = [sum(r["seconds"] for r in history[: i + 1]) / 60 for i in range(len(history))]
+        ax.plot(minutes, [r["val_ssim"] for r in history], "o-", markersize=3, label=name)
+    ax.set(xlabel="training time (minutes, one CPU thread)", ylabel="validation SSIM (128x128 centre crops)",
+           title="quality per CPU-minute")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+
+
 def image_grid(columns: dict, path: str | Path) -> None:
     """One column per entry (title -> tensor [B, 3, H, W] in [0, 1]), one row per image."""
     n_rows, n_cols = next(iter(columns.values())).shape[0], len(columns)

@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from .checkpoint import atomic_write, load_checkpoint, save_checkpoint, save_model
+from .checkpoint import atomic_write, load_checkpoint, load_matching_weights, save_checkpoint, save_model
 from .config import Preset, get_preset
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
@@ -69,6 +69,8 @@ class TrainConfig:
     crop: int = 128  # training crop (random); the network is fully convolutional
     val_crop: int = 128  # validation crop (centre)
     cache_images: bool = False  # decode every image once and hold it in memory
+    bn_calibration: int = 0  # re-estimate BatchNorm statistics on this many training images before validating
+    init_from: str | None = None  # start from the matching weights of this model file (e.g. the upper bound)
     recipe: str | None = None  # the recipe these values came from (recorded only)
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     val_limit: int | None = None
@@ -131,6 +133,8 @@ class Trainer:
         self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
                               ema_decay=config.ema_decay).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
+        if state is None and config.init_from:
+            load_matching_weights(self.model, config.init_from)
         if config.channels_last:
             self.model, self.disc = (m.to(memory_format=torch.channels_last) for m in (self.model, self.disc))
         self.opt_g = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], config.lr,
@@ -151,6 +155,8 @@ class Trainer:
         self.val_set = ImageDataset(split_files(config.data, "val")[: config.val_limit], config.val_crop,
                                     cache=config.cache_images)
         self.steps_per_epoch = len(self.train_set) // config.batch_size
+        picks = np.linspace(0, len(files) - 1, min(config.bn_calibration, len(files))).round().astype(int)
+        self.calibration_set = ImageDataset([files[i] for i in picks], config.val_crop)
 
     @property
     def criterion(self) -> SemanticLoss:
@@ -289,7 +295,28 @@ class Trainer:
             raise TrainingError(f"non-finite {name} loss at epoch {self.epoch + 1}, step {self.step}: stopped; {kept}")
 
     @torch.no_grad()
+    def _calibrate_batchnorm(self) -> None:
+        """Precise BatchNorm: replace the running statistics (gathered on ``crop``-sized training crops at a changing
+        learning rate) by their average over centre ``val_crop`` crops of fixed training images under the current
+        weights. Only BatchNorm layers run in training mode, so codebooks do not change; no random numbers drawn."""
+        norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not len(self.calibration_set) or not norms:
+            return
+        self.model.eval()
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average
+            m.train()
+        loader = DataLoader(self.calibration_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images)
+        for images, _ in loader:
+            if len(images):
+                self.model.decode(self.model.encode(images.to(self.device)))
+        for m in norms:
+            m.momentum = 0.1
+        self.model.eval()
+
     def _validate(self) -> dict:
+        self._calibrate_batchnorm()
         self.model.eval()
         loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
                             generator=torch.Generator())  # leaves the global RNG (and so resume) untouched

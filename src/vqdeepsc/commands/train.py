@@ -33,8 +33,12 @@ def add_arguments(parser):
     a("--dead-code-threshold", type=float,
       help="restart codewords used less than this fraction of 1/N (0: never, the paper's plain VQ)")
     a("--ema-decay", type=float, help="EMA codebook updates with this decay (default: off)")
+    a("--init-from", metavar="MODEL_FILE", help="start from the weights of this model file that fit (two-stage "
+      "training: an upper bound's encoder and decoder, then the codebooks by k-means of its features)")
     a("--crop", type=int, help="random training crop (the network is fully convolutional)")
     a("--val-crop", type=int, help="centre crop for validation (default 128)")
+    a("--bn-calibration", type=int, metavar="N",
+      help="re-estimate BatchNorm statistics on N training images (centre val-crop crops) before each validation")
     a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
     a("--train-limit", type=int, help="use only the first N training images")
     a("--val-limit", type=int, help="validate on only the first N validation images")
@@ -48,6 +52,7 @@ def add_arguments(parser):
 
 def run(args):
     import os
+    from pathlib import Path
 
     import torch.distributed as dist
 
@@ -70,6 +75,8 @@ def run(args):
             values = recipe_values(args.recipe or default_recipe(args.preset), args.preset)
             values.update({k: getattr(args, k) for k in names if getattr(args, k) is not None and k != "device"})
             values["betas"] = tuple(values["betas"])
+            if args.init_from:
+                values["init_from"] = str(Path(args.init_from).resolve())
             trainer = Trainer(TrainConfig(run_dir=args.out, device=device, **values))
         history = trainer.fit()
         if trainer.rank == 0 and history:
