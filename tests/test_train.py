@@ -145,3 +145,116 @@ def test_two_process_gloo_ddp(photo_dir, tmp_path):
     log = read_log(run)
     assert len(log) == 1 and int(log[0]["images"]) == 4  # 4 training photos, 2 per process
     assert json.loads((run / "config.json").read_text())["preset"] == "small-3"
+
+
+def cli_train(*argv):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "vqdeepsc.cli", "train", *argv], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+TINY_FLAGS = ("--epochs", "1", "--batch-size", "4", "--crop", "32", "--val-crop", "32", "--workers", "0")
+
+
+def test_two_process_run_resumes_like_an_uninterrupted_one(photo_dir, tmp_path):
+    def torchrun(port, *argv):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port),
+               "-m", "vqdeepsc.cli", "train", *argv]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert result.returncode == 0, result.stderr[-2000:]
+
+    common = ("--preset", "small-4", "--data", str(photo_dir), "--batch-size", "4", "--crop", "32",
+              "--val-crop", "32", "--workers", "0", "--deterministic")
+    torchrun(29518, *common, "--out", str(tmp_path / "full"), "--epochs", "2")
+    torchrun(29519, *common, "--out", str(tmp_path / "cut"), "--epochs", "1")
+    state = load_checkpoint(tmp_path / "cut" / "checkpoint.pt")
+    assert len(state["rng"]) == 2 and all(r is not None for r in state["rng"])
+    torchrun(29520, "--resume", str(tmp_path / "cut"), "--epochs", "2")
+    drop = ("seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in read_log(tmp_path / "full")] == \
+           [{k: v for k, v in r.items() if k not in drop} for r in read_log(tmp_path / "cut")]
+
+
+def test_an_existing_run_is_never_replaced_without_asking(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    first = cli_train("--preset", "small-4", "--data", str(photo_dir), "--out", str(run), *TINY_FLAGS)
+    assert first.returncode == 0, first.stderr[-1000:]
+    before = (run / "checkpoint.pt").read_bytes()
+    again = cli_train("--preset", "small-4", "--data", str(photo_dir), "--out", str(run), *TINY_FLAGS)
+    assert again.returncode == 2 and "is not empty" in again.stderr and "--resume" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1 and (run / "checkpoint.pt").read_bytes() == before
+    (run / "notes.txt").write_text("mine")
+    replaced = cli_train("--preset", "small-4", "--data", str(photo_dir), "--out", str(run), *TINY_FLAGS,
+                         "--seed", "3", "--overwrite")
+    assert replaced.returncode == 0 and (run / "checkpoint.pt").read_bytes() != before
+    assert (run / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_folder_in_use_is_refused(photo_dir, tmp_path):
+    from vqdeepsc.folders import FolderLock
+
+    with FolderLock(tmp_path / "run", "run folder"):
+        busy = cli_train("--preset", "small-4", "--data", str(photo_dir), "--out", str(tmp_path / "run"), *TINY_FLAGS)
+    assert busy.returncode == 2 and "in use by another process" in busy.stderr
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_a_diverged_model_is_not_saved(photo_dir, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    Trainer(tiny_config(photo_dir, run, epochs=1)).fit()
+    saved = ("checkpoint.pt", "best.safetensors", "log.csv", "curves.png")
+    files = {name: (run / name).read_bytes() for name in saved}
+    trainer = Trainer.resume(run, epochs=2)
+    monkeypatch.setattr(trainer, "_validate", lambda: {"val_ssim": float("nan"), "val_psnr": float("nan")})
+    with pytest.raises(TrainingError, match=r"validation SSIM nan.*last good checkpoint is .*checkpoint.pt \(epoch 1\)"):
+        trainer.fit()
+    assert {name: (run / name).read_bytes() for name in saved} == files
+    trainer = Trainer.resume(run, epochs=2)
+    monkeypatch.setattr(trainer, "_validate", lambda: {"val_ssim": 0.5, "val_psnr": 20.0})
+    real_epoch = trainer._train_epoch
+
+    def blow_up():
+        row = real_epoch()
+        with torch.no_grad():
+            trainer.model.decoder.to_image[0].weight.fill_(float("inf"))
+        return row
+
+    monkeypatch.setattr(trainer, "_train_epoch", blow_up)
+    with pytest.raises(TrainingError, match="non-finite weights"):
+        trainer.fit()
+    assert {name: (run / name).read_bytes() for name in saved} == files
+    Trainer.resume(run, epochs=2).fit()  # the kept checkpoint resumes
+
+
+def test_resume_says_which_flags_it_can_change_and_finds_a_moved_data_set(photo_dir, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(photo_dir, data)
+    run = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", "train", "--preset", "small-4", "--data", "data",
+                             "--out", "run", *TINY_FLAGS], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert json.loads((run / "config.json").read_text())["data"] == str(data.resolve())
+    refused = cli_train("--resume", str(run), "--epochs", "2", "--lr", "0.1", "--batch-size", "8")
+    assert refused.returncode == 2 and "drop --batch-size, --lr" in refused.stderr
+    assert "--epochs" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    moved = tmp_path / "moved"
+    data.rename(moved)
+    lost = cli_train("--resume", str(run), "--epochs", "2")
+    assert lost.returncode == 2 and "data folder not found" in lost.stderr
+    ok = cli_train("--resume", str(run), "--epochs", "2", "--data", str(moved))
+    assert ok.returncode == 0, ok.stderr[-1000:]
+    assert len(read_log(run)) == 2 and json.loads((run / "config.json").read_text())["data"] == str(moved)
+
+
+def test_orphan_temporary_files_are_removed_on_resume(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    Trainer(tiny_config(photo_dir, run, epochs=1)).fit()
+    orphans = [run / ".checkpoint.pt.abc123.tmp", run / ".best.safetensors.xyz.tmp"]
+    for p in orphans:
+        p.write_bytes(b"half a file")
+    Trainer.resume(run, epochs=2).fit()
+    assert not any(p.exists() for p in orphans)

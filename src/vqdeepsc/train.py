@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import os
 import random
 import time
 from dataclasses import asdict, dataclass, replace
@@ -28,6 +29,7 @@ from tqdm import tqdm
 
 from .checkpoint import atomic_write, load_checkpoint, load_matching_weights, save_checkpoint, save_model
 from .config import Preset, get_preset
+from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
 from .metrics import psnr, ssim
@@ -117,16 +119,30 @@ def _set_rng_state(s: dict) -> None:
     random.setstate((3, tuple(int(v) for v in s["python"]), None))
 
 
-class Trainer:
-    """One training run; ``Trainer(config).fit()``, or ``Trainer.resume(run_dir).fit()``."""
+RUN_FILES = ("config.json", "log.csv", "curves.png", "checkpoint.pt", "best.safetensors")
+RESUME_CHANGES = ("epochs", "data", "workers", "device")
+"""What a resume may change: more epochs, a moved data set, the loader's workers and the device."""
 
-    def __init__(self, config: TrainConfig, state: dict | None = None):
+
+class Trainer:
+    """One training run; ``Trainer(config).fit()``, or ``Trainer.resume(run_dir).fit()``.
+
+    A new run refuses a run folder that is not empty, unless ``overwrite`` (then the run files of the old run are
+    deleted when training starts; other files stay). The folder is locked while ``fit`` runs, so two runs never
+    write one folder.
+    """
+
+    def __init__(self, config: TrainConfig, state: dict | None = None, overwrite: bool = False):
         config.check()
-        self.cfg, self.run_dir = config, Path(config.run_dir)
+        config = replace(config, data=str(Path(config.data).resolve()))
+        self.cfg, self.run_dir, self.overwrite = config, Path(config.run_dir), overwrite
+        self.resuming = state is not None
         self.rank, self.world = _world()
         if config.batch_size % self.world:
             raise ValueError(f"batch size {config.batch_size} is not divisible by {self.world} processes")
         self.device = torch.device(config.device)
+        if self.world > 1 and self.device.type == "cuda":  # under torchrun: this process's local GPU
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", self.rank)))
         torch.manual_seed(config.seed + self.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
@@ -163,14 +179,16 @@ class Trainer:
         return SemanticLoss(self.cfg.lam, self.cfg.beta_c, self.cfg.ssim_weight, self.cfg.gan_weight)
 
     @classmethod
-    def resume(cls, run_dir: str | Path, epochs: int | None = None) -> "Trainer":
-        """Continue the run in ``run_dir`` from its last checkpoint (optionally with more epochs)."""
+    def resume(cls, run_dir: str | Path, epochs: int | None = None, **changes) -> "Trainer":
+        """Continue the run in ``run_dir`` from its last checkpoint; ``epochs`` and ``changes`` (keys in
+        ``RESUME_CHANGES``) replace the run's values."""
+        if set(changes) - set(RESUME_CHANGES):
+            raise ValueError(f"a resume can change only {', '.join(RESUME_CHANGES)}, not {', '.join(changes)}")
         state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
         cfg = json.loads(state["config"])
         cfg["betas"] = tuple(cfg["betas"])
         cfg["run_dir"] = str(run_dir)
-        if epochs is not None:
-            cfg["epochs"] = epochs
+        cfg.update({k: v for k, v in dict(changes, epochs=epochs).items() if v is not None})
         return cls(TrainConfig(**cfg), state)
 
     def _lr_factor(self, epoch: int, step: int) -> float:
@@ -202,24 +220,52 @@ class Trainer:
 
     def fit(self) -> list[dict]:
         """Train up to ``cfg.epochs``; returns the log rows."""
-        if self.rank == 0:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.rank != 0:
+            return self._fit()
+        with FolderLock(self.run_dir, "run folder"):
+            if self.resuming:
+                remove_orphans(self.run_dir)
+            else:
+                self._claim_folder()
             cfg_json = json.dumps(asdict(self.cfg), indent=2)
             atomic_write(self.run_dir / "config.json", lambda tmp: Path(tmp).write_text(cfg_json))
+            return self._fit()
+
+    def _claim_folder(self) -> None:
+        existing = contents(self.run_dir)
+        if existing and not self.overwrite:
+            raise ValueError(f"run folder {self.run_dir} is not empty ({', '.join(existing[:3])}"
+                             f"{', ...' if len(existing) > 3 else ''}): continue its run with --resume, or pass "
+                             f"--overwrite to replace it")
+        for name in RUN_FILES:
+            (self.run_dir / name).unlink(missing_ok=True)
+        remove_orphans(self.run_dir)
+
+    def _fit(self) -> list[dict]:
         while self.epoch < self.cfg.epochs:
             row = self._train_epoch()
             rngs = [_rng_state()]
             if self.world > 1:
                 rngs = [None] * self.world
-                dist.all_gather_object(rngs, rngs[0])
+                dist.all_gather_object(rngs, _rng_state())
             if self.rank == 0:
                 row.update(self._validate())
+                self._check_model(row)
                 self.history.append(row)
                 self._save(row, rngs)
             self.epoch += 1
             if self.world > 1:
                 dist.barrier()
         return self.history
+
+    def _check_model(self, row: dict) -> None:
+        """Stop, before anything is written, if validation or the weights are not finite."""
+        if not (math.isfinite(row["val_ssim"]) and math.isfinite(row["val_psnr"])):
+            self._stop(f"validation SSIM {row['val_ssim']}, PSNR {row['val_psnr']} after epoch {self.epoch + 1}")
+        bad = next((n for n, t in self.model.state_dict().items()
+                    if t.is_floating_point() and not torch.isfinite(t).all()), None)
+        if bad is not None:
+            self._stop(f"non-finite weights ({bad}) after epoch {self.epoch + 1}")
 
     def _train_epoch(self) -> dict:
         cfg, model, disc = self.cfg, self.ddp, self.disc
@@ -290,9 +336,14 @@ class Trainer:
 
     def _check_finite(self, loss, name) -> None:
         if not torch.isfinite(loss):
-            last = self.run_dir / "checkpoint.pt"
-            kept = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
-            raise TrainingError(f"non-finite {name} loss at epoch {self.epoch + 1}, step {self.step}: stopped; {kept}")
+            self._stop(f"non-finite {name} loss at epoch {self.epoch + 1}, step {self.step}")
+
+    def _stop(self, what: str) -> None:
+        """``TrainingError``: the model diverged; the files on disk are those of the last finite epoch."""
+        last = self.run_dir / "checkpoint.pt"
+        kept = (f"the last good checkpoint is {last} (epoch {self.epoch})" if last.exists() and self.epoch > 0
+                else "nothing was saved")
+        raise TrainingError(f"{what}: the model diverged and training stopped; {kept}; try a lower --lr")
 
     @torch.no_grad()
     def _calibrate_batchnorm(self) -> None:
@@ -307,7 +358,8 @@ class Trainer:
             m.reset_running_stats()
             m.momentum = None  # cumulative average
             m.train()
-        loader = DataLoader(self.calibration_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images)
+        loader = DataLoader(self.calibration_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
+                            generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
         for images, _ in loader:
             if len(images):
                 self.model.decode(self.model.encode(images.to(self.device)))

@@ -12,7 +12,8 @@ def add_arguments(parser):
     a("--preset", help="network preset, e.g. small-4, paper-4, paper-3-upper")
     a("--data", help="data folder: train/val/test sub-folders, the Stanford Cars layout, or any folder of images")
     a("--out", help="run directory to create (config.json, log.csv, checkpoint.pt, best.safetensors)")
-    a("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly where its last checkpoint stopped")
+    a("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly where its last checkpoint stopped, "
+      "with its own settings; only --epochs, --data (a moved data set), --workers and --device can change")
     a("--recipe", choices=tuple(RECIPES), help="hyper-parameters of a recipe (default: cpu for small-* presets, "
       "paper for the others); any flag below overrides the recipe's value")
     a("--epochs", type=int, help="number of epochs (with --resume: extend the run)")
@@ -42,12 +43,13 @@ def add_arguments(parser):
     a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
     a("--train-limit", type=int, help="use only the first N training images")
     a("--val-limit", type=int, help="validate on only the first N validation images")
-    a("--workers", type=int, default=C.workers, help="data-loader worker processes")
-    a("--device", default=C.device, help="cpu, cuda, cuda:1 ... (under torchrun: the local GPU)")
-    a("--bf16", action="store_true", help="bf16 autocast (CUDA)")
-    a("--channels-last", action="store_true", help="channels_last memory format")
-    a("--deterministic", action="store_true", help="deterministic algorithms (bit-exact resume on CPU)")
-    a("--seed", type=int, default=C.seed)
+    a("--workers", type=int, help=f"data-loader worker processes (default {C.workers})")
+    a("--device", help=f"cpu, cuda, cuda:1 ... (default {C.device}; under torchrun: the local GPU)")
+    a("--bf16", action="store_true", default=None, help="bf16 autocast")
+    a("--channels-last", action="store_true", default=None, help="channels_last memory format")
+    a("--deterministic", action="store_true", default=None, help="deterministic algorithms (bit-exact resume on CPU)")
+    a("--seed", type=int, help=f"random seed (default {C.seed})")
+    a("--overwrite", action="store_true", help="replace the run already in --out (default: refuse a non-empty folder)")
 
 
 def run(args):
@@ -57,27 +59,33 @@ def run(args):
     import torch.distributed as dist
 
     from ..recipes import default_recipe, recipe_values
-    from ..train import TrainConfig, Trainer
+    from ..train import RESUME_CHANGES, TrainConfig, Trainer
 
-    device = args.device
-    if "LOCAL_RANK" in os.environ:  # started by torchrun
-        backend = "nccl" if device.startswith("cuda") else "gloo"
-        dist.init_process_group(backend)
-        if device.startswith("cuda"):
-            device = f"cuda:{os.environ['LOCAL_RANK']}"
+    names = [k for k in vars(args) if k in TrainConfig.__dataclass_fields__ or k in ("recipe", "out", "overwrite")]
+    given = {k: getattr(args, k) for k in names if getattr(args, k) is not None and getattr(args, k) is not False}
+    if args.resume:
+        fixed = [f"--{k.replace('_', '-')}" for k in given if k not in RESUME_CHANGES]
+        if fixed:
+            raise ValueError(f"--resume continues the run with its own settings and can change only "
+                             f"{', '.join('--' + k for k in RESUME_CHANGES)}; drop {', '.join(fixed)} "
+                             f"(or start a new run with --out)")
+    elif not (args.preset and args.data and args.out):
+        raise ValueError("--preset, --data and --out are required (or --resume RUN_DIR)")
+    if "LOCAL_RANK" in os.environ:  # started by torchrun; the Trainer takes the local GPU
+        dist.init_process_group("nccl" if (args.device or "").startswith("cuda") else "gloo")
     try:
         if args.resume:
-            trainer = Trainer.resume(args.resume, args.epochs)
+            changes = {k: given[k] for k in RESUME_CHANGES if k in given}
+            if "data" in changes:
+                changes["data"] = str(Path(changes["data"]).resolve())
+            trainer = Trainer.resume(args.resume, **changes)
         else:
-            if not (args.preset and args.data and args.out):
-                raise ValueError("--preset, --data and --out are required (or --resume RUN_DIR)")
-            names = [k for k in vars(args) if k in TrainConfig.__dataclass_fields__]
             values = recipe_values(args.recipe or default_recipe(args.preset), args.preset)
-            values.update({k: getattr(args, k) for k in names if getattr(args, k) is not None and k != "device"})
-            values["betas"] = tuple(values["betas"])
+            values.update({k: v for k, v in given.items() if k in TrainConfig.__dataclass_fields__})
+            values.update(betas=tuple(values["betas"]), run_dir=args.out)
             if args.init_from:
                 values["init_from"] = str(Path(args.init_from).resolve())
-            trainer = Trainer(TrainConfig(run_dir=args.out, device=device, **values))
+            trainer = Trainer(TrainConfig(**values), overwrite=args.overwrite)
         history = trainer.fit()
         if trainer.rank == 0 and history:
             last = history[-1]
