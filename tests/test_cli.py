@@ -39,3 +39,19 @@ def test_one_line_errors(argv, message):
     result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *argv], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["train", "--preset", "small-4", "--data", ".", "--out", "x"],
+                                     ["eval", "--model", "small-4", "--data", ".", "--out", "x"], ["link", "--channel", "awgn", "--snr", "4"]])
+def test_a_missing_gpu_is_one_line_for_every_command(command, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *command, "--device", "cuda"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "device 'cuda' is not available" in result.stderr and not (tmp_path / "x").exists()
+    bad = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *command, "--device", "gpu0"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and "invalid device 'gpu0'" in bad.stderr
