@@ -27,12 +27,18 @@ def snr_db_to_no(snr_db: float) -> float:
     return 10.0 ** (-float(snr_db) / 10.0)
 
 
+MAX_SNR_POINTS = 1000
+SNR_LIMIT_DB = 300.0  # |Es/N0| beyond this is no channel: N0 under- or overflows float32
+
+
 def _parse_db(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise ValueError(f"not a number of dB: {text.strip()!r}") from None
     snr_db_to_no(value)
+    if abs(value) > SNR_LIMIT_DB:
+        raise ValueError(f"SNR {value:g} dB is outside -{SNR_LIMIT_DB:g}..{SNR_LIMIT_DB:g} dB")
     return value
 
 
@@ -40,9 +46,12 @@ def parse_snr_list(text: str) -> list[float]:
     """SNRs in dB from ``"start:stop:step"`` (stop included when on the grid) or ``"a,b,c"``.
 
     ``"0:1:0.25"`` gives ``[0.0, 0.25, 0.5, 0.75, 1.0]``; grid points are rounded to 1e-9 dB, so
-    float steps neither miss the stop nor accumulate error.
+    float steps neither miss the stop nor accumulate error. At most ``MAX_SNR_POINTS`` points, checked before
+    any is made.
     """
     if ":" not in text:
+        if text.count(",") >= MAX_SNR_POINTS:
+            raise ValueError(f"more than {MAX_SNR_POINTS} SNR points")
         return [_parse_db(part) for part in text.split(",")]
     parts = text.split(":")
     if len(parts) != 3:
@@ -51,6 +60,8 @@ def parse_snr_list(text: str) -> list[float]:
     if step <= 0 or stop < start:
         raise ValueError(f"SNR range {text!r} needs step > 0 and stop >= start")
     count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_SNR_POINTS:
+        raise ValueError(f"SNR range {text!r} has {count:.3g} points; at most {MAX_SNR_POINTS} (use a larger step)")
     return [round(start + i * step, 9) for i in range(count)]
 
 
