@@ -1,6 +1,7 @@
 """Training throughput (images/s) of the small and paper presets: eager fp32 vs the fast paths, in one run.
 
     python benchmarks/bench_train.py [--device cpu] [--batch 8] [--steps 3] [--presets small-4,paper-4]
+                                     [--recipe paper|cpu] [--crop 128]
 
 Each (preset, mode) does one warm-up step and then ``--steps`` timed steps of the real training step
 (generator + PatchGAN discriminator updates); modes are interleaved round-robin so that a noisy shared
@@ -16,6 +17,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from vqdeepsc.recipes import RECIPES, recipe_values
 from vqdeepsc.train import TrainConfig, Trainer
 
 MODES = {"fp32": {}, "channels_last": {"channels_last": True}, "bf16": {"bf16": True},
@@ -29,6 +31,9 @@ def main():
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--presets", default="small-4,paper-4")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--recipe", choices=tuple(RECIPES), help="the recipe's losses and quantizer (default: "
+                        "TrainConfig's defaults: the paper's losses with k-means VQ)")
+    parser.add_argument("--crop", type=int, default=128, help="training crop size (default 128)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         for split in ("train", "val", "test"):  # the Trainer needs a data set; the steps use random images
@@ -37,10 +42,12 @@ def main():
         runs = {}
         for preset in args.presets.split(","):
             for mode in args.modes.split(","):
-                cfg = TrainConfig(preset=preset, data=data, run_dir=data, batch_size=args.batch,
-                                  device=args.device, workers=0, **MODES[mode])
+                values = recipe_values(args.recipe, preset) if args.recipe else {}
+                values.update(preset=preset, data=data, run_dir=data, batch_size=args.batch, device=args.device,
+                              workers=0, crop=args.crop, cache_images=False, bn_calibration=0, **MODES[mode])
+                cfg = TrainConfig(**values)
                 runs[preset, mode] = (Trainer(cfg), [])
-        images = torch.rand(args.batch, 3, 128, 128, device=args.device)
+        images = torch.rand(args.batch, 3, args.crop, args.crop, device=args.device)
         for step in range(args.steps + 1):
             for trainer, times in runs.values():
                 x = images.contiguous(memory_format=torch.channels_last) if trainer.cfg.channels_last else images
@@ -52,7 +59,8 @@ def main():
                     torch.cuda.synchronize()
                 if step:  # step 0 is the warm-up (and the k-means initialisation)
                     times.append(time.perf_counter() - t)
-    print(f"device {args.device}, batch {args.batch}, {torch.get_num_threads()} threads, median of {args.steps} steps")
+    print(f"device {args.device}, batch {args.batch}, crop {args.crop}, recipe {args.recipe or 'default'}, "
+          f"{torch.get_num_threads()} threads, median of {args.steps} steps")
     print("| preset | mode | images / s | vs fp32 |")
     print("|---|---|---|---|")
     for (preset, mode), (_, times) in runs.items():

@@ -137,3 +137,20 @@ def test_one_line_errors(photo_dir, models, tmp_path, capsys, options, message):
         main(eval_argv(photo_dir, models, tmp_path, snr="0", **options(models)))
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
+
+
+def test_an_evaluation_never_mixes_its_files_with_another_ones(photo_dir, models, tmp_path, capsys):
+    out = tmp_path / "res"
+    options = {"channels": "awgn", "snr": "30", "methods": "vq", "grid": 2}
+    main(eval_argv(photo_dir, models, out, **options))
+    before = (out / "results.json").read_bytes()
+    (out / "notes.md").write_text("hand-written")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(eval_argv(photo_dir, models, out, **{**options, "grid": 0}))
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "results folder" in err and "--overwrite" in err and err.count("\n") == 1
+    assert (out / "results.json").read_bytes() == before and (out / "grid.npz").exists()
+    main([*eval_argv(photo_dir, models, out, **{**options, "grid": 0}), "--overwrite"])
+    assert not (out / "grid.npz").exists()  # the old run's reconstructions are gone with it
+    assert (out / "notes.md").read_text() == "hand-written"

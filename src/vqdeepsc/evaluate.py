@@ -211,6 +211,10 @@ def library_versions() -> dict:
     return {"python": platform.python_version(), **{name: version(name) for name in LIBRARIES}}
 
 
+RESULT_FILES = ("results.csv", "results.json", "table1.md", "grid.npz")
+"""The files an evaluation writes into its results folder."""
+
+
 def write_results(out: str | Path, result: dict, config: dict) -> None:
     """``results.csv``, ``results.json`` (with ``config``, completed by the evaluation's settings, and the
     noiseless scores) and, if kept, ``grid.npz``."""

@@ -306,7 +306,7 @@ class Trainer:
                 disc.requires_grad_(False)
                 fake_logits = disc(x_hat)
                 disc.requires_grad_(True)
-            losses = self.criterion(out, images, fake_logits)
+        losses = self.criterion(out, images, fake_logits)  # in float32 (SSIM's variances underflow in bf16)
         self._check_finite(losses["loss"], "generator")
         self.opt_g.zero_grad(set_to_none=True)
         losses["loss"].backward()

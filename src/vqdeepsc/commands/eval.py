@@ -24,16 +24,16 @@ def add_arguments(parser):
     a("--grid", type=int, default=0, metavar="N",
       help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
     a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
+    a("--overwrite", action="store_true", help="replace the results already in --out (default: refuse a non-empty "
+      "folder, so two evaluations' files never mix)")
     add_decoder_arguments(parser)
 
 
 def run(args):
-    import time
     from pathlib import Path
 
-    from ..budget import bit_budget, format_budget
-    from ..evaluate import (FORMAT_HEADER, evaluate, format_row, load_images, parse_methods, resolve_model,
-                            write_results)
+    from ..evaluate import load_images, parse_methods, resolve_model
+    from ..folders import FolderLock
     from ..link.channel import parse_channels, parse_snr_list
     from ..zoo import shipped
 
@@ -50,6 +50,32 @@ def run(args):
                              "or leave 'upper' out of --methods")
         upper, upper_record = resolve_model(spec, args.device)
     images, names = load_images(args.data, args.split, args.limit, args.crop)
+    out = Path(args.out)
+    with FolderLock(out, "results folder"):
+        claim_results_folder(out, args.overwrite)
+        _evaluate(args, model, model_record, upper, upper_record, methods, snrs, channels, images, names, out)
+
+
+def claim_results_folder(out, overwrite: bool) -> None:
+    """Refuse a results folder that holds files, unless ``overwrite``: then delete the files an evaluation writes."""
+    from ..evaluate import RESULT_FILES
+    from ..folders import contents
+
+    existing = contents(out)
+    if existing and not overwrite:
+        raise ValueError(f"results folder {out} is not empty ({', '.join(existing[:3])}"
+                         f"{', ...' if len(existing) > 3 else ''}): choose another --out, or pass --overwrite")
+    for name in RESULT_FILES:
+        (out / name).unlink(missing_ok=True)
+
+
+def _evaluate(args, model, model_record, upper, upper_record, methods, snrs, channels, images, names, out):
+    import time
+    from pathlib import Path
+
+    from ..budget import bit_budget, format_budget
+    from ..evaluate import FORMAT_HEADER, evaluate, format_row, write_results
+
     config = {"model": model_record, "upper": upper_record, "data": str(Path(args.data).resolve()),
               "split": args.split, "files": names, "limit": args.limit, "crop": args.crop}
     budget = bit_budget(model.preset, args.crop, args.crop)
@@ -61,7 +87,6 @@ def run(args):
                       rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
                       decoder=args.decoder, max_k=args.max_k, on_row=lambda row: print(format_row(row), flush=True))
     config["seconds"] = round(time.perf_counter() - start, 1)
-    out = Path(args.out)
     write_results(out, result, config)
     (out / "table1.md").write_text(format_budget(budget) + "\n")
     print(f"{time.perf_counter() - start:.1f} s; wrote {out / 'results.csv'}, results.json, table1.md"
