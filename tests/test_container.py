@@ -14,7 +14,8 @@ from vqdeepsc.checkpoint import save_model
 from vqdeepsc.cli import main
 from vqdeepsc.config import get_preset
 from vqdeepsc.data import embedded_photos
-from vqdeepsc.imagefile import MAX_SIDE, load_image
+from vqdeepsc.imagefile import MAX_SIDE, load_image, send_image
+from vqdeepsc.link.phy import DigitalLink
 from vqdeepsc.models.system import VQDeepSC
 
 
@@ -73,9 +74,11 @@ def test_round_trip_is_bit_exact_with_the_noiseless_path(encoded, model, tmp_pat
 def test_send_pads_an_odd_size_and_matches_encode_decode(photo, tmp_path, capsys):
     image = write_photo(photo, tmp_path / "odd.png", 53, 37)
     status, out, _ = cli(["send", image, "--channel", "awgn", "--snr", "12", "-o", tmp_path / "sent.png"], capsys)
-    assert status == 0
-    assert "coded as 64x48" in out and "bits sent:           3756 " in out and "BER:                 0.000e+00" in out
-    assert "SSIM" in out and "PSNR" in out and "channel symbols:     2817" in out
+    assert status == 0 and "coded as 64x48" in out and "SSIM" in out and "PSNR" in out
+    got = send_image(zoo.load("small-4"), load_image(image), DigitalLink("awgn"), 12.0, seed=0)
+    assert got.padded == (48, 64) and got.image.shape == (1, 3, 37, 53)
+    assert (got.stats.num_bits, got.stats.bit_errors, got.stats.channel_symbols) == (3756, 0, 2817)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "sent.png")), np.asarray(to_image(got.image[0])))
     assert cli(["encode", image, "-o", tmp_path / "odd.vqsc"], capsys)[0] == 0
     assert cli(["decode", tmp_path / "odd.vqsc", "-o", tmp_path / "decoded.png"], capsys)[0] == 0
     sent, decoded = Image.open(tmp_path / "sent.png"), Image.open(tmp_path / "decoded.png")
@@ -86,7 +89,7 @@ def test_send_pads_an_odd_size_and_matches_encode_decode(photo, tmp_path, capsys
 def test_send_takes_any_mode_and_size(photo, tmp_path, capsys, mode, width, height):
     image = write_photo(photo, tmp_path / "in.png", width, height, mode)
     status, out, _ = cli(["send", image, "--channel", "awgn", "--snr", "12", "-o", tmp_path / "out.png"], capsys)
-    assert status == 0 and "BER:                 0.000e+00" in out
+    assert status == 0 and "BER:                 0.000e+00 (0 bit errors)" in out
     with Image.open(tmp_path / "out.png") as result:
         assert result.size == (width, height) and result.mode == "RGB"
 
@@ -180,3 +183,31 @@ def test_bad_images_are_refused(tmp_path, capsys, content, message, command):
 
 def test_unknown_output_format_is_refused_before_any_work(encoded, tmp_path, capsys):
     refused(["decode", encoded[1], "-o", tmp_path / "out.txt"], capsys, "use an image extension such as .png")
+
+
+@pytest.mark.parametrize("height, width, bits, message", [
+    (0, 0, 0, "image size 0x0 is outside 1..4096"),
+    (32, 48, 10016, "a 48x32 image (coded as 48x32) has 1878 index bits with model small-4, but the payload holds 10016"),
+    (320, 480, 1878, "has 187800 index bits"),
+], ids=["zero-size", "payload-too-long", "size-too-large-for-payload"])
+def test_a_header_that_disagrees_with_its_payload_is_refused(encoded, tmp_path, capsys, height, width, bits, message):
+    stream = container.read(encoded[1])
+    forged = container.Stream(stream.model, stream.sha256, height, width, np.zeros(bits, np.uint8))
+    container.write(tmp_path / "forged.vqsc", forged)  # a valid CRC over an inconsistent header
+    refused(["decode", tmp_path / "forged.vqsc", "-o", tmp_path / "out.png"], capsys, message)
+    refused(["decode", tmp_path / "forged.vqsc", "-o", tmp_path / "out.png"], capsys, "forged.vqsc")
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("command", ["send", "encode", "decode"])
+def test_an_impossible_output_path_is_refused_before_any_work(encoded, tmp_path, capsys, command):
+    image, file = encoded
+    (tmp_path / "a-file").write_text("x")
+    suffix = ".vqsc" if command == "encode" else ".png"
+    argv = {"send": ["send", image, "--channel", "awgn", "--snr", "8"], "encode": ["encode", image],
+            "decode": ["decode", file]}[command]
+    refused([*argv, "-o", tmp_path / "missing" / f"out{suffix}"], capsys, f"folder {tmp_path / 'missing'} does not exist")
+    refused([*argv, "-o", tmp_path / "a-file" / f"out{suffix}"], capsys, "is a file, not a folder")
+    (tmp_path / f"dir{suffix}").mkdir()
+    refused([*argv, "-o", tmp_path / f"dir{suffix}"], capsys, "it is a folder")
+    assert not (tmp_path / "missing").exists()

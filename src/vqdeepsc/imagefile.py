@@ -24,7 +24,10 @@ more pixels than it adds) and makes no new edges.
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,11 +80,28 @@ def load_image(path: str | Path) -> Tensor:
 
 
 def output_format(path: str | Path) -> str:
-    """Pillow's format for writing ``path``, by its extension; ``ValueError`` if Pillow cannot write it."""
+    """Pillow's format for writing ``path``, by its extension (and ``check_output``); ``ValueError`` if Pillow
+    cannot write it there."""
+    check_output(path)
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
     if fmt not in Image.SAVE:
         raise ValueError(f"cannot write an image to {path}: use an image extension such as .png")
     return fmt
+
+
+def check_output(path: str | Path) -> None:
+    """``ValueError`` naming ``path`` unless a file can be written there: its folder exists and is writable and
+    ``path`` is not a folder. Called before any work, so a bad path costs nothing."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise ValueError(f"cannot write {path}: it is a folder")
+    if not folder.exists():
+        raise ValueError(f"cannot write {path}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: folder {folder} is not writable")
 
 
 def save_image(image: Tensor, path: str | Path) -> None:
@@ -120,6 +140,47 @@ def image_to_bits(model: VQDeepSC, image: Tensor) -> Tensor:
     return indices_to_bits(model.encode(padded), model.preset.bits_per_index)
 
 
+def check_payload(model: VQDeepSC, height: int, width: int, num_bits: int) -> None:
+    """``ValueError`` unless ``height x width`` is a size ``image_to_bits`` codes and ``num_bits`` is exactly the
+    index bits of that size for ``model`` (a header that disagrees with its payload)."""
+    if not (1 <= height <= MAX_SIDE and 1 <= width <= MAX_SIDE):
+        raise ValueError(f"image size {width}x{height} is outside 1..{MAX_SIDE} pixels a side")
+    padded_h, padded_w = padded_size(model, height, width)
+    expected = sum(math.prod(shape) * b for shape, b in zip(model.code_shapes(padded_h, padded_w),
+                                                            model.preset.bits_per_index))
+    if num_bits != expected:
+        raise ValueError(f"a {width}x{height} image (coded as {padded_w}x{padded_h}) has {expected} index bits with "
+                         f"model {model.preset.name}, but the payload holds {num_bits}: the header is inconsistent")
+
+
+@dataclass(frozen=True)
+class Reception:
+    """What ``send_image`` returns: the received image and the link's statistics.
+
+    :param image: [1, 3, H, W] in [0, 1], the reconstruction at the size sent.
+    :param stats: the link's ``LinkStats`` (bits, errors, codewords, channel symbols).
+    :param padded: (height, width) the image was coded at.
+    """
+
+    image: Tensor
+    stats: object
+    padded: tuple[int, int]
+
+
+@torch.no_grad()
+def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0) -> Reception:
+    """The whole per-image pipeline: image -> indices -> bits -> ``link`` at ``snr_db`` (channel draw seeded by
+    ``seed``) -> bits -> indices -> image.
+
+    :input image: [1, 3, H, W] in [0, 1], any H, W (padded and cropped back).
+    """
+    from .transceiver import seeded
+
+    height, width = image.shape[2:]
+    received, stats = link(image_to_bits(model, image), snr_db, seeded(seed, link))
+    return Reception(bits_to_image(model, received, height, width), stats, padded_size(model, height, width))
+
+
 @torch.no_grad()
 def bits_to_image(model: VQDeepSC, bits: Tensor, height: int, width: int) -> Tensor:
     """The image of :func:`image_to_bits`'s bits, cropped to ``height x width``; an index >= N (a bit error) is read
@@ -128,5 +189,6 @@ def bits_to_image(model: VQDeepSC, bits: Tensor, height: int, width: int) -> Ten
     :input bits: [1, n_bits], 0/1.
     :output image: [1, 3, height, width] in [0, 1].
     """
+    check_payload(model, height, width, bits.shape[-1])
     codes = to_indices(model, bits, *padded_size(model, height, width))
     return model.decode(codes)[:, :, :height, :width]

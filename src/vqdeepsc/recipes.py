@@ -1,6 +1,6 @@
 """Training recipes: named sets of ``TrainConfig`` values. A flag given on the command line overrides its value.
 
-``paper``: exactly the paper's recipe (DESIGN: Adam 1.75e-4, betas (0.5, 0.999), batch 24, 200 epochs, constant
+``paper``: exactly the paper's recipe (Adam 1.75e-4, betas (0.5, 0.999), batch 24, 200 epochs, constant
 rate, lambda 5, beta_c 0.25, PatchGAN (64 channels) with BCE at weight 1 and Adam 1e-5, plain VQ-VAE codebooks
 (U(-1/N, 1/N), no restarts), full 128x128 images). The default for ``paper-*`` presets.
 

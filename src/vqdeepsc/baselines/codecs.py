@@ -1,6 +1,6 @@
 """JPEG, WebP, JPEG 2000, AVIF (Pillow) and HEIF/HEVC-intra (pillow-heif, BPG-class) under one interface.
 
-The budget rule (DESIGN.md): for each image, the largest quality whose file fits the bit budget; if even the
+The budget rule: for each image, the largest quality whose file fits the bit budget; if even the
 lowest quality does not fit, the lowest quality is sent and the excess reported. Every byte of the file
 (headers included) counts and is sent.
 """

@@ -39,12 +39,16 @@ def run(args):
     import torch
 
     from ..container import read
-    from ..imagefile import bits_to_image, load_quantized, output_format, save_image
+    from ..imagefile import bits_to_image, check_payload, load_quantized, output_format, save_image
 
     output_format(args.output)
     stream = read(args.file, args.ignore_crc)
     model, info = load_quantized(args.model)
     check_model(stream, model, info, args.file)
+    try:
+        check_payload(model, stream.height, stream.width, len(stream.bits))
+    except ValueError as e:
+        raise ValueError(f"{args.file}: {e}") from None
     if not stream.crc_ok:
         print(f"vqdeepsc decode: warning: {args.file} fails its CRC; decoding it anyway (--ignore-crc)",
               file=sys.stderr)

@@ -28,8 +28,9 @@ def run(args):
     import os
 
     from ..container import Stream, write
-    from ..imagefile import image_to_bits, load_image, load_quantized, padded_size
+    from ..imagefile import check_output, image_to_bits, load_image, load_quantized, padded_size
 
+    check_output(args.output)
     image = load_image(args.image)
     model, info = load_quantized(args.model)
     height, width = image.shape[2:]

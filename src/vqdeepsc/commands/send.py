@@ -20,31 +20,27 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ..imagefile import (bits_to_image, image_to_bits, load_image, load_quantized, output_format, padded_size,
-                             save_image)
+    from ..imagefile import load_image, load_quantized, output_format, save_image, send_image
     from ..link.channel import check_channel
     from ..link.phy import DigitalLink
     from ..metrics import psnr, ssim
-    from ..transceiver import seeded
 
     check_channel(args.channel, args.rician_factor)
     output_format(args.output)
     image = load_image(args.image)
     model, _ = load_quantized(args.model)
-    height, width = image.shape[2:]
-    bits = image_to_bits(model, image)
     link = DigitalLink(args.channel, args.rician_factor, decoder=args.decoder, max_k=args.max_k)
-    received, stats = link(bits, args.snr, seeded(args.seed, link))
-    x_hat = bits_to_image(model, received, height, width)
-    save_image(x_hat, args.output)
-    padded_h, padded_w = padded_size(model, height, width)
-    quality = (f"{ssim(x_hat, image).item():.4f}" if min(height, width) >= 11 else "n/a (needs 11x11 pixels or more)")
-    print(f"sent {args.image} ({width}x{height}, coded as {padded_w}x{padded_h}) with model {args.model} "
+    got = send_image(model, image, link, args.snr, args.seed)
+    save_image(got.image, args.output)
+    height, width = image.shape[2:]
+    stats = got.stats
+    quality = (f"{ssim(got.image, image).item():.4f}" if min(height, width) >= 11 else "n/a (needs 11x11 pixels or more)")
+    print(f"sent {args.image} ({width}x{height}, coded as {got.padded[1]}x{got.padded[0]}) with model {args.model} "
           f"over {args.channel} at Es/N0 {args.snr:g} dB")
     print(f"bits sent:           {stats.num_bits} ({stats.num_bits / (height * width):.3f} bits/pixel)")
     print(f"channel symbols:     {stats.channel_symbols}")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")
     print(f"codeword error rate: {stats.bler:.3f} ({stats.codeword_errors} of {stats.num_codewords} codewords)")
     print(f"SSIM:                {quality}")
-    print(f"PSNR:                {psnr(x_hat, image).item():.2f} dB")
+    print(f"PSNR:                {psnr(got.image, image).item():.2f} dB")
     print(f"wrote {args.output}")

@@ -1,4 +1,4 @@
-"""Building blocks of the semantic encoder and decoder (DESIGN.md section 1). All kernels are 3x3."""
+"""Building blocks of the semantic encoder and decoder, as the paper specifies them. All kernels are 3x3."""
 
 from __future__ import annotations
 
