@@ -44,7 +44,7 @@ def main():
             for mode in args.modes.split(","):
                 values = recipe_values(args.recipe, preset) if args.recipe else {}
                 values.update(preset=preset, data=data, run_dir=data, batch_size=args.batch, device=args.device,
-                              workers=0, crop=args.crop, cache_images=False, bn_calibration=0, **MODES[mode])
+                              workers=0, crop=args.crop, cache_images=False, **MODES[mode])
                 cfg = TrainConfig(**values)
                 runs[preset, mode] = (Trainer(cfg), [])
         images = torch.rand(args.batch, 3, args.crop, args.crop, device=args.device)

@@ -16,7 +16,7 @@ PAPER = dict(epochs=200, batch_size=24, lr=1.75e-4, lr_disc=1e-5, betas=(0.5, 0.
 
 CPU = dict(PAPER, epochs=40, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
            warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer="fsq", kmeans_init=True,
-           dead_code_threshold=0.1, crop=64, cache_images=True, bn_calibration=256)
+           dead_code_threshold=0.1, crop=64, cache_images=True)
 
 RECIPES: dict[str, dict] = {"paper": PAPER, "cpu": CPU}
 

@@ -71,7 +71,6 @@ class TrainConfig:
     crop: int = 128  # training crop (random); the network is fully convolutional
     val_crop: int = 128  # validation crop (centre)
     cache_images: bool = False  # decode every image once and hold it in memory
-    bn_calibration: int = 0  # re-estimate BatchNorm statistics on this many training images before validating
     init_from: str | None = None  # start from the matching weights of this model file (e.g. the upper bound)
     recipe: str | None = None  # the recipe these values came from (recorded only)
     train_limit: int | None = None  # use only the first N training images (smoke runs)
@@ -171,8 +170,6 @@ class Trainer:
         self.val_set = ImageDataset(split_files(config.data, "val")[: config.val_limit], config.val_crop,
                                     cache=config.cache_images)
         self.steps_per_epoch = len(self.train_set) // config.batch_size
-        picks = np.linspace(0, len(files) - 1, min(config.bn_calibration, len(files))).round().astype(int)
-        self.calibration_set = ImageDataset([files[i] for i in picks], config.val_crop)
 
     @property
     def criterion(self) -> SemanticLoss:
@@ -346,29 +343,7 @@ class Trainer:
         raise TrainingError(f"{what}: the model diverged and training stopped; {kept}; try a lower --lr")
 
     @torch.no_grad()
-    def _calibrate_batchnorm(self) -> None:
-        """Precise BatchNorm: replace the running statistics (gathered on ``crop``-sized training crops at a changing
-        learning rate) by their average over centre ``val_crop`` crops of fixed training images under the current
-        weights. Only BatchNorm layers run in training mode, so codebooks do not change; no random numbers drawn."""
-        norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        if not len(self.calibration_set) or not norms:
-            return
-        self.model.eval()
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average
-            m.train()
-        loader = DataLoader(self.calibration_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
-                            generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
-        for images, _ in loader:
-            if len(images):
-                self.model.decode(self.model.encode(images.to(self.device)))
-        for m in norms:
-            m.momentum = 0.1
-        self.model.eval()
-
     def _validate(self) -> dict:
-        self._calibrate_batchnorm()
         self.model.eval()
         loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
                             generator=torch.Generator())  # leaves the global RNG (and so resume) untouched

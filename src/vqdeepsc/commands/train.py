@@ -38,8 +38,6 @@ def add_arguments(parser):
       "training: an upper bound's encoder and decoder, then the codebooks by k-means of its features)")
     a("--crop", type=int, help="random training crop (the network is fully convolutional)")
     a("--val-crop", type=int, help="centre crop for validation (default 128)")
-    a("--bn-calibration", type=int, metavar="N",
-      help="re-estimate BatchNorm statistics on N training images (centre val-crop crops) before each validation")
     a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
     a("--train-limit", type=int, help="use only the first N training images")
     a("--val-limit", type=int, help="validate on only the first N validation images")
