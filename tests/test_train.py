@@ -258,3 +258,14 @@ def test_orphan_temporary_files_are_removed_on_resume(photo_dir, tmp_path):
         p.write_bytes(b"half a file")
     Trainer.resume(run, epochs=2).fit()
     assert not any(p.exists() for p in orphans)
+
+
+def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_path):
+    Trainer(tiny_config(photo_dir, tmp_path / "upper", preset="small-4-upper", epochs=1)).fit()
+    upper = load_model(tmp_path / "upper" / "best.safetensors")
+    trainer = Trainer(tiny_config(photo_dir, tmp_path / "vq", init_from=str(tmp_path / "upper" / "best.safetensors")))
+    own = trainer.model.state_dict()
+    shared = [k for k in upper.state_dict() if k.startswith(("encoder.", "decoder."))]
+    assert shared and all(torch.equal(own[k], upper.state_dict()[k]) for k in shared)
+    with pytest.raises(ValueError, match="shares no weights"):
+        Trainer(tiny_config(photo_dir, tmp_path / "x", preset="paper-4", init_from=str(tmp_path / "upper" / "best.safetensors")))

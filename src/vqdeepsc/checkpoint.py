@@ -93,7 +93,7 @@ def load_matching_weights(model: VQDeepSC, path: str | Path) -> list[str]:
         raise ValueError(f"corrupt model file {path}: {e}") from None
     own = model.state_dict()
     matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    if not matched:
+    if not any(v.is_floating_point() for v in matched.values()):
         raise ValueError(f"{path} shares no weights with a {model.preset.name!r} model")
     model.load_state_dict(matched, strict=False)
     return [k for k in own if k not in matched]
