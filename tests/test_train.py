@@ -267,5 +267,5 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
     own = trainer.model.state_dict()
     shared = [k for k in upper.state_dict() if k.startswith(("encoder.", "decoder."))]
     assert shared and all(torch.equal(own[k], upper.state_dict()[k]) for k in shared)
-    with pytest.raises(ValueError, match="shares no weights"):
+    with pytest.raises(ValueError, match="does not fit the encoder and decoder of a .paper-4. model"):
         Trainer(tiny_config(photo_dir, tmp_path / "x", preset="paper-4", init_from=str(tmp_path / "upper" / "best.safetensors")))

@@ -83,20 +83,22 @@ def load_model(path: str | Path, expect_preset: str | None = None, device: str =
 
 
 def load_matching_weights(model: VQDeepSC, path: str | Path) -> list[str]:
-    """Copy into ``model`` every tensor of the model file at ``path`` whose name and shape match (e.g. the encoder
-    and decoder of an upper bound into a quantized model); returns the names of ``model``'s tensors left as they
-    were. ``ValueError`` if nothing matches."""
+    """Start ``model`` from the model file at ``path``: its whole encoder and decoder (``ValueError`` naming the
+    first tensor that does not fit) and the quantizer tensors that fit (none, from an upper bound). Returns the
+    names of ``model``'s tensors left as they were."""
     _metadata(path)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as e:
         raise ValueError(f"corrupt model file {path}: {e}") from None
     own = model.state_dict()
-    matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    if not any(v.is_floating_point() for v in matched.values()):
-        raise ValueError(f"{path} shares no weights with a {model.preset.name!r} model")
-    model.load_state_dict(matched, strict=False)
-    return [k for k in own if k not in matched]
+    fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    misfit = next((k for k in own if k.startswith(("encoder.", "decoder.")) and k not in fits), None)
+    if misfit is not None:
+        raise ValueError(f"{path} does not fit the encoder and decoder of a {model.preset.name!r} model "
+                         f"(first misfit: {misfit})")
+    model.load_state_dict(fits, strict=False)
+    return [k for k in own if k not in fits]
 
 
 def save_checkpoint(state: dict, path: str | Path) -> None:
