@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from vqdeepsc import zoo
 from vqdeepsc.budget import bit_budget
 from vqdeepsc.checkpoint import load_model, read_model_metadata, save_model
 from vqdeepsc.cli import main
@@ -104,14 +103,16 @@ def test_fsq_levels_give_exactly_n_codes():
 
 
 def test_model_files_saved_before_the_interface_load_as_the_papers_vq_and_decode_identically():
-    """The reference indices and images were computed with the code before quantizers were pluggable."""
+    """``old-4`` / ``old-3`` (tiny presets, k-means codebooks) and their indices and decoded images were written by
+    the code before quantizers were pluggable (commit 4e76be1)."""
     ref = np.load(DATA / "pre_interface_decodes.npz")
     image = torch.from_numpy(ref["image"])
-    for name in ("small-4", "small-3"):
-        model = zoo.load(name)
+    for name in ("old-4", "old-3"):
+        model = load_model(DATA / f"{name}.safetensors")
         assert model.preset.quantizer == "vq" and type(model.embedding_spaces[0]).__name__ == "SemanticEmbeddingSpace"
         with torch.no_grad():
             codes = model.encode(image)
+            assert len(codes) == len(model.preset.transmitted)
             for i, c in enumerate(codes):
                 assert torch.equal(c, torch.from_numpy(ref[f"{name}_indices_{i}"]).long())
             assert torch.equal(model.decode(codes), torch.from_numpy(ref[f"{name}_x_hat"]))
