@@ -50,6 +50,9 @@ def plot_runs(runs: dict[str, list[dict]], path: str | Path) -> None:
         ax.plot(minutes, [r["val_ssim"] for r in history], "o-", markersize=3, label=name)
     ax.set(xlabel="training time (minutes, one CPU thread)", ylabel="validation SSIM (128x128 centre crops)",
            title="quality per CPU-minute")
+    later = [r["val_ssim"] for history in runs.values() for r in history[1:]]  # a first epoch can be far below
+    if later:
+        ax.set_ylim(bottom=max(0.0, min(later) - 0.05))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
