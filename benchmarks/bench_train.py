@@ -1,7 +1,7 @@
 """Training throughput (images/s) of the small and paper presets: eager fp32 vs the fast paths, in one run.
 
     python benchmarks/bench_train.py [--device cpu] [--batch 8] [--steps 3] [--presets small-4,paper-4]
-                                     [--recipe paper|cpu] [--crop 128]
+                                     [--recipe paper|fast] [--crop 128]
 
 Each (preset, mode) does one warm-up step and then ``--steps`` timed steps of the real training step
 (generator + PatchGAN discriminator updates); modes are interleaved round-robin so that a noisy shared

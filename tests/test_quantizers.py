@@ -152,10 +152,10 @@ def test_recipes_give_their_documented_hyper_parameters(photo_dir, tmp_path):
     cfg = json.loads((tmp_path / "paper" / "config.json").read_text())
     overridden = {"epochs": 1, "batch_size": 4, "crop": 32, "val_crop": 32, "disc_channels": 8}
     assert {k: cfg[k] for k in paper} == {**paper, **overridden} and cfg["recipe"] == "paper"
-    main(["train", "--preset", "small-4", "--data", str(photo_dir), "--out", str(tmp_path / "cpu"), "--epochs", "1",
+    main(["train", "--preset", "small-4", "--data", str(photo_dir), "--out", str(tmp_path / "fast"), "--epochs", "1",
           "--batch-size", "4", "--crop", "32", "--val-crop", "32", "--workers", "0"])
-    cfg = json.loads((tmp_path / "cpu" / "config.json").read_text())
-    assert cfg["recipe"] == "cpu" == default_recipe("small-4") and default_recipe("paper-4") == "paper"
-    expected = {**RECIPES["cpu"], "betas": list(RECIPES["cpu"]["betas"]), "epochs": 1, "batch_size": 4, "crop": 32,
+    cfg = json.loads((tmp_path / "fast" / "config.json").read_text())
+    assert cfg["recipe"] == "fast" == default_recipe("small-4") and default_recipe("paper-4") == "paper"
+    expected = {**RECIPES["fast"], "betas": list(RECIPES["fast"]["betas"]), "epochs": 1, "batch_size": 4, "crop": 32,
                 "val_crop": 32}
-    assert {k: cfg[k] for k in RECIPES["cpu"]} == expected
+    assert {k: cfg[k] for k in RECIPES["fast"]} == expected

@@ -4,7 +4,7 @@
 rate, lambda 5, beta_c 0.25, PatchGAN (64 channels) with BCE at weight 1 and Adam 1e-5, plain VQ-VAE codebooks
 (U(-1/N, 1/N), no restarts), full 128x128 images). The default for ``paper-*`` presets.
 
-``cpu``: the recipe measured best per CPU-minute on our data (``results/training/README.md``, the ablation
+``fast``: the recipe measured best per CPU-minute on our data (``results/training/README.md``, the ablation
 table): random 64x64 crops, batch 16, Adam 2e-3 (0.9, 0.99) with 200 warm-up steps and a cosine decay per step,
 L1 + (1 - SSIM), no discriminator, the preset's quantizer (the paper's VQ) with k-means initialisation and
 dead-code restarts, images decoded once into memory. The default for ``small-*`` presets.
@@ -16,16 +16,16 @@ PAPER = dict(epochs=200, batch_size=24, lr=1.75e-4, lr_disc=1e-5, betas=(0.5, 0.
              warmup_steps=0, lam=5.0, beta_c=0.25, ssim_weight=0.0, gan_weight=1.0, disc_channels=64,
              quantizer="vq", kmeans_init=False, dead_code_threshold=0.0, ema_decay=None, crop=128, val_crop=128)
 
-CPU = dict(PAPER, epochs=70, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
+FAST = dict(PAPER, epochs=70, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
            warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer=None, kmeans_init=True,
            dead_code_threshold=0.1, crop=64, cache_images=True)
 
-RECIPES: dict[str, dict] = {"paper": PAPER, "cpu": CPU}
+RECIPES: dict[str, dict] = {"paper": PAPER, "fast": FAST}
 
 
 def default_recipe(preset: str) -> str:
-    """``cpu`` for the ``small-*`` presets, ``paper`` otherwise."""
-    return "cpu" if preset.startswith("small-") else "paper"
+    """``fast`` for the ``small-*`` presets, ``paper`` otherwise."""
+    return "fast" if preset.startswith("small-") else "paper"
 
 
 def recipe_values(name: str, preset: str) -> dict:

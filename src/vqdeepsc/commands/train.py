@@ -14,7 +14,7 @@ def add_arguments(parser):
     a("--out", help="run directory to create (config.json, log.csv, checkpoint.pt, best.safetensors)")
     a("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly where its last checkpoint stopped, "
       "with its own settings; only --epochs, --data (a moved data set), --workers and --device can change")
-    a("--recipe", choices=tuple(RECIPES), help="hyper-parameters of a recipe (default: cpu for small-* presets, "
+    a("--recipe", choices=tuple(RECIPES), help="hyper-parameters of a recipe (default: fast for small-* presets, "
       "paper for the others); any flag below overrides the recipe's value")
     a("--epochs", type=int, help="number of epochs (with --resume: extend the run)")
     a("--batch-size", type=int, help="global batch size")
