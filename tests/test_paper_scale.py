@@ -1,0 +1,32 @@
+"""The paper-scale suite (scripts/train_paper_scale.sh) end to end on CPU: full-width networks, tiny data."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_train import read_log
+
+SCRIPT = Path(__file__).parents[1] / "scripts" / "train_paper_scale.sh"
+PRESETS = ("paper-4", "paper-3", "paper-4-upper", "paper-3-upper")
+
+
+def test_the_paper_scale_suite_trains_all_four_and_resumes(photo_dir, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    tiny = ["--epochs", "1", "--train-limit", "2", "--val-limit", "1", "--batch-size", "2", "--crop", "32",
+            "--val-crop", "32", "--workers", "0"]
+    out = tmp_path / "paper"
+    result = subprocess.run(["bash", str(SCRIPT), str(photo_dir), str(out), *tiny], capture_output=True, text=True,
+                            env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for preset in PRESETS:
+        config = json.loads((out / preset / "config.json").read_text())
+        assert (config["preset"], config["recipe"], config["crop"]) == (preset, "fast", 32)
+        assert len(read_log(out / preset)) == 1 and (out / preset / "best.safetensors").is_file()
+    again = subprocess.run(["bash", str(SCRIPT), str(photo_dir), str(out)], capture_output=True, text=True,
+                           env={**env, "PRESETS": "paper-4"}, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert len(read_log(out / "paper-4")) == 1  # resumed: the finished run has nothing left to do
+    usage = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, env=env)
+    assert usage.returncode == 2 and "usage" in usage.stderr
