@@ -86,7 +86,7 @@ class TrainConfig:
         get_preset(self.preset)
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16 or self.val_crop < 16:
             raise ValueError("epochs and batch size must be >= 1 and the crops >= 16")
-        if self.lr <= 0 or self.lr_disc <= 0 or self.lam <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight) < 0:
+        if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight) < 0:
             raise ValueError("learning rates and lambda must be > 0, beta_c and the SSIM and GAN weights >= 0")
         if self.lr_schedule not in LR_SCHEDULES or self.warmup_steps < 0:
             raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use {', '.join(LR_SCHEDULES)} "
@@ -145,8 +145,8 @@ class Trainer:
         torch.manual_seed(config.seed + self.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
-        self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
-                              ema_decay=config.ema_decay).to(self.device)
+        self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init,
+                              dead_code_threshold=config.dead_code_threshold, ema_decay=config.ema_decay).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
