@@ -64,17 +64,22 @@ def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
     return Preset.from_dict(json.loads(meta["preset"])), json.loads(meta.get("record", "{}"))
 
 
-def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:
-    """A ``VQDeepSC`` in eval mode from a file written by ``save_model``."""
-    preset, _ = read_model_metadata(path)
-    options = json.loads(_metadata(path).get("quantizer_options", "{}"))
-    if expect_preset is not None and preset.name != expect_preset:
-        raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
+def _weights(path: str | Path) -> dict:
+    """The tensors of the model file at ``path``; ``ValueError`` if it is corrupt."""
     try:
-        state = load_file(str(path))
+        return load_file(str(path))
     except (SafetensorError, OSError) as e:
         raise ValueError(f"corrupt model file {path}: {e}") from None
-    model = VQDeepSC(preset, **options)
+
+
+def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:
+    """A ``VQDeepSC`` in eval mode from a file written by ``save_model``."""
+    meta = _metadata(path)
+    preset = Preset.from_dict(json.loads(meta["preset"]))
+    if expect_preset is not None and preset.name != expect_preset:
+        raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
+    state = _weights(path)
+    model = VQDeepSC(preset, **json.loads(meta.get("quantizer_options", "{}")))
     try:
         model.load_state_dict(state)
     except RuntimeError as e:
@@ -87,10 +92,7 @@ def load_matching_weights(model: VQDeepSC, path: str | Path) -> list[str]:
     first tensor that does not fit) and the quantizer tensors that fit (none, from an upper bound). Returns the
     names of ``model``'s tensors left as they were."""
     _metadata(path)
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError) as e:
-        raise ValueError(f"corrupt model file {path}: {e}") from None
+    state = _weights(path)
     own = model.state_dict()
     fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     misfit = next((k for k in own if k.startswith(("encoder.", "decoder.")) and k not in fits), None)

@@ -24,7 +24,6 @@ more pixels than it adds) and makes no new edges.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from torch import Tensor
 from .baselines import to_image
 from .checkpoint import atomic_write
 from .data import to_tensor
-from .link.bits import indices_to_bits
+from .link.bits import index_bits, indices_to_bits
 from .models.system import VQDeepSC
 from .transceiver import to_indices
 
@@ -146,8 +145,7 @@ def check_payload(model: VQDeepSC, height: int, width: int, num_bits: int) -> No
     if not (1 <= height <= MAX_SIDE and 1 <= width <= MAX_SIDE):
         raise ValueError(f"image size {width}x{height} is outside 1..{MAX_SIDE} pixels a side")
     padded_h, padded_w = padded_size(model, height, width)
-    expected = sum(math.prod(shape) * b for shape, b in zip(model.code_shapes(padded_h, padded_w),
-                                                            model.preset.bits_per_index))
+    expected = index_bits(model.preset.bits_per_index, model.code_shapes(padded_h, padded_w))
     if num_bits != expected:
         raise ValueError(f"a {width}x{height} image (coded as {padded_w}x{padded_h}) has {expected} index bits with "
                          f"model {model.preset.name}, but the payload holds {num_bits}: the header is inconsistent")

@@ -63,6 +63,10 @@ class Quantizer(nn.Module):
             raise ValueError(f"expected integer indices [B, H, W], got {indices.dtype} {list(indices.shape)}")
         if indices.numel() and not indices.is_meta and (int(indices.min()) < 0 or int(indices.max()) >= self.num_codes):
             raise ValueError(f"indices must lie in [0, {self.num_codes})")
+        return self.features(indices)
+
+    def features(self, indices: Tensor) -> Tensor:
+        """``lookup`` without its checks, for indices this quantizer made (the training hot path)."""
         return self.codewords()[indices].permute(0, 3, 1, 2)
 
     def check_features(self, z: Tensor) -> None:

@@ -87,6 +87,6 @@ class FiniteScalarQuantizer(Quantizer):
         indices = self._to_indices(values)
         zero = z.new_zeros(())
         projected = self._project_out(values)  # the gradient path; its value is the looked-up codeword
-        z_q = self.lookup(indices).detach().to(projected.dtype) + (projected - projected.detach())
+        z_q = self.features(indices).detach().to(projected.dtype) + (projected - projected.detach())
         return {"z_q": z_q, "indices": indices, "codebook_loss": zero,
                 "commitment_loss": zero, **self.statistics(indices)}

@@ -74,7 +74,7 @@ class SemanticEmbeddingSpace(Quantizer):
         if self.training:
             self._train_step(flat.detach().float())
         indices = self._nearest(flat.detach().float()).view(z.shape[0], z.shape[2], z.shape[3])
-        e = self.lookup(indices)
+        e = self.features(indices)
         return {
             "z_q": e.detach() + self.gradient_path(z, e),  # value exactly e
             "indices": indices,
