@@ -30,3 +30,23 @@ def test_the_paper_scale_suite_trains_all_four_and_resumes(photo_dir, tmp_path):
     assert len(read_log(out / "paper-4")) == 1  # resumed: the finished run has nothing left to do
     usage = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, env=env)
     assert usage.returncode == 2 and "usage" in usage.stderr
+
+
+def test_parallel_suite_trains_side_by_side_and_reports_a_failure(photo_dir, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PARALLEL": "1", "PRESETS": "small-4 small-3-upper"}
+    tiny = ["--epochs", "1", "--train-limit", "2", "--val-limit", "1", "--batch-size", "2", "--crop", "32",
+            "--val-crop", "32", "--workers", "0"]
+    out = tmp_path / "side-by-side"
+    result = subprocess.run(["bash", str(SCRIPT), str(photo_dir), str(out), *tiny], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for preset in ("small-4", "small-3-upper"):
+        assert len(read_log(out / preset)) == 1 and (out / preset / "best.safetensors").is_file()
+        assert (out / f"{preset}.log").is_file()
+    broken = subprocess.run(["bash", str(SCRIPT), str(photo_dir), str(tmp_path / "broken"), *tiny],
+                            capture_output=True, text=True, env={**env, "PRESETS": "small-4 no-such-preset"},
+                            timeout=300)
+    assert broken.returncode == 1
+    assert "unknown preset 'no-such-preset'" in (tmp_path / "broken" / "no-such-preset.log").read_text()
+    assert (tmp_path / "broken" / "small-4" / "best.safetensors").is_file()  # the other run still finished
