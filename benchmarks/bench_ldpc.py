@@ -62,10 +62,11 @@ def main():
         early(llr[:1]), fixed(llr[:1])  # build and warm up
         times = {"fixed": [], "early": []}
         for _ in range(args.repeats):
-            t, (u_fixed, it_fixed) = timed(fixed, llr)
+            t, (u_fixed, it_fixed, _) = timed(fixed, llr)
             times["fixed"].append(t)
-            t, (u_early, it_early) = timed(early, llr)
+            t, (u_early, it_early, _) = timed(early, llr)
             times["early"].append(t)
+        u_fixed, u_early = (u_fixed >= 0).float(), (u_early >= 0).float()
         rate = {name: u.numel() / statistics.median(ts) / 1e3 for name, ts in times.items()}
         wrong = {name: (out != u).any(dim=1) for name, out in (("fixed", u_fixed), ("early", u_early))}
         stopped = it_early < early.max_iter

@@ -17,6 +17,7 @@ from vqdeepsc.data import embedded_photos
 from vqdeepsc.imagefile import MAX_SIDE, load_image, send_image
 from vqdeepsc.link.phy import DigitalLink
 from vqdeepsc.models.system import VQDeepSC
+from vqdeepsc.receivers import get_receiver
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +212,16 @@ def test_an_impossible_output_path_is_refused_before_any_work(encoded, tmp_path,
     (tmp_path / f"dir{suffix}").mkdir()
     refused([*argv, "-o", tmp_path / f"dir{suffix}"], capsys, "it is a folder")
     assert not (tmp_path / "missing").exists()
+
+
+def test_send_with_the_soft_receiver(photo, tmp_path, capsys):
+    image = write_photo(photo, tmp_path / "in.png", 64, 48)
+    argv = ["send", image, "--channel", "awgn", "--snr", "1", "-o", tmp_path / "soft.png"]
+    status, out, _ = cli([*argv, "--dequantize", "soft"], capsys)
+    assert status == 0 and "soft decisions" in out
+    link, x = DigitalLink("awgn"), load_image(image)
+    soft = send_image(zoo.load("small-4"), x, link, 1.0, seed=0, receiver=get_receiver("soft"))
+    hard = send_image(zoo.load("small-4"), x, link, 1.0, seed=0)
+    assert soft.stats == hard.stats and soft.stats.bit_errors > 0 and not torch.equal(soft.image, hard.image)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "soft.png")), np.asarray(to_image(soft.image[0])))
+    refused([*argv, "--dequantize", "fuzzy"], capsys, "unknown receiver 'fuzzy'")

@@ -81,8 +81,8 @@ def test_error_free_frames_reuse_the_noiseless_reconstruction(photo_dir, models)
 
     model = load_model(models / "small-4.safetensors")
     images, _ = load_images(photo_dir, "test", size=32)
-    decode, calls = model.decode, []
-    model.decode = lambda codes: calls.append(codes[0].shape[0]) or decode(codes)
+    decode, calls = model.decode_features, []
+    model.decode_features = lambda features: calls.append(features[0].shape[0]) or decode(features)
     result = evaluate(model, images, methods=["vq"], channels=["awgn"], snr_db=[40.0, -5.0])
     high, low = result["results"]
     assert calls == [2, 2]  # the noiseless pass, then only the two damaged frames at -5 dB

@@ -39,24 +39,32 @@ def code():
     return make_code(240)
 
 
+def hard(posterior):
+    """The decoder's hard decision: ``logit >= 0``."""
+    return (posterior >= 0).float()
+
+
 def test_a_valid_codeword_stops_at_the_first_check(code):
     encoder, llrs = code
     u, llr = llrs(8, 30.0)
     decoder = LDPCDecoder(encoder)
-    u_hat, iterations = decoder(llr)
-    assert torch.equal(u_hat, u) and (iterations == decoder.checks[0]).all() and decoder.checks[0] < 20
+    posterior, iterations, valid = decoder(llr)
+    assert torch.equal(hard(posterior), u) and (iterations == decoder.checks[0]).all() and decoder.checks[0] < 20
+    assert valid.all()
 
 
 def test_a_corrected_codeword_is_corrected_identically(code):
     encoder, llrs = code
     u, llr = llrs(64, 4.0)
-    early, iterations = LDPCDecoder(encoder)(llr)
-    fixed, fixed_iterations = LDPCDecoder(encoder, early_stop=False)(llr)
+    early, iterations, early_valid = LDPCDecoder(encoder)(llr)
+    fixed, fixed_iterations, fixed_valid = LDPCDecoder(encoder, early_stop=False)(llr)
+    early, fixed = hard(early), hard(fixed)
     channel_errors = ((llr > 0).float()[:, :240] != u).any(dim=1)
     corrected = (fixed == u).all(dim=1) & channel_errors
     assert corrected.sum() >= 32  # the channel really damaged them, and BP really repaired them
     assert torch.equal(early[corrected], fixed[corrected])
     assert (iterations[corrected] < 20).float().mean() > 0.8 and (fixed_iterations == 20).all()
+    assert early_valid[corrected].all() and fixed_valid[corrected].all()
 
 
 def test_an_uncorrectable_codeword_runs_to_the_maximum_and_counts_as_an_error():
@@ -72,8 +80,9 @@ def test_early_and_fixed_decoders_agree_at_the_waterfall():
     encoder, llrs = make_code(40)
     u, llr = llrs(3000, 3.0)
     early_decoder = LDPCDecoder(encoder)
-    early, iterations = early_decoder(llr)
-    fixed = LDPCDecoder(encoder, early_stop=False)(llr)[0]
+    early, iterations, early_valid = early_decoder(llr)
+    fixed, _, fixed_valid = LDPCDecoder(encoder, early_stop=False)(llr)
+    early, fixed = hard(early), hard(fixed)
     wrong_early, wrong_fixed = (early != u).any(dim=1).float(), (fixed != u).any(dim=1).float()
     p = wrong_fixed.mean().item()
     assert 0.2 < p < 0.8  # really the waterfall
@@ -81,6 +90,11 @@ def test_early_and_fixed_decoders_agree_at_the_waterfall():
     both_valid = (iterations < 20) & ~wrong_fixed.bool()
     assert both_valid.sum() > 1000 and torch.equal(early[both_valid], fixed[both_valid])
     assert iterations.float().mean() < 20  # and it did save work
+    assert early_valid[iterations < 20].all()
+    # a codeword that satisfies every check is (almost always) right; on this short n = 120 code about 2 % of them
+    # are wrong valid codewords (the link's codes are 50-200x longer), and a few right ones fail a check
+    assert (wrong_fixed.bool() & fixed_valid).sum() < 0.05 * fixed_valid.sum()
+    assert fixed_valid.sum() > 0.9 * (1 - wrong_fixed).sum()
 
 
 def test_the_fixed_decoder_is_selectable_and_gives_the_same_bits_above_the_waterfall():

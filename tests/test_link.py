@@ -180,8 +180,8 @@ def test_demapper_needs_the_post_equalization_noise_variance():
     u, no = random_bits(8, 7616), snr_db_to_no(6.0)
     y, h = link.channel(link.mapper(encoder(u)), no, gen())
     x_hat, no_eff = zf_equalize(y, h, no)
-    right = (decoder(link.demapper(x_hat, no_eff))[0] != u).any(dim=1).sum().item()
-    wrong = (decoder(link.demapper(x_hat, no))[0] != u).any(dim=1).sum().item()
+    right = ((decoder(link.demapper(x_hat, no_eff))[0] >= 0).float() != u).any(dim=1).sum().item()
+    wrong = ((decoder(link.demapper(x_hat, no))[0] >= 0).float() != u).any(dim=1).sum().item()
     assert right == 0 and wrong >= 6
 
 
@@ -259,3 +259,21 @@ def test_an_snr_range_is_bounded_before_anything_is_allocated():
     result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", "link", "--channel", "awgn", "--snr", "0:1e9:1e-9",
                              "--bits", "1000"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "outside" in result.stderr
+
+
+def test_the_posterior_matches_the_hard_decisions_and_marks_the_failed_codewords():
+    link, bits = DigitalLink("awgn"), random_bits(4, 20032)
+    received, stats, posterior = link(bits, 3.3, gen(1), soft=True)  # in the waterfall: some codewords fail
+    hard, hard_stats = link(bits, 3.3, gen(1))
+    assert torch.equal(received, hard) and stats == hard_stats
+    assert posterior.llr.shape == posterior.reliable.shape == bits.shape
+    assert torch.equal((posterior.llr >= 0).float(), received)
+    errors = received != bits
+    assert 0 < stats.codeword_errors < stats.num_codewords
+    assert not (errors & posterior.reliable).any() and posterior.reliable.any()
+    # each codeword's bits are all reliable or all not
+    for codeword in posterior.reliable.split(6680, dim=1):  # k = 6680 (the last one has 8 padding bits)
+        assert (codeword.all(1) | ~codeword.any(1)).all()
+    assert posterior.llr.abs().max() <= 20  # Sionna's clipping
+    _, _, clean = link(bits, 20.0, gen(1), soft=True)
+    assert clean.reliable.all() and torch.equal((clean.llr >= 0).float(), bits.float())

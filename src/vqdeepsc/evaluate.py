@@ -33,11 +33,17 @@ from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
 from .link.phy import MAX_K, DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
+from .receivers import RECEIVERS, get_receiver
 from .transceiver import Transceiver, link_rates, seeded
 
-METHODS = ("vq", "upper", *CODECS)
-LABELS = {"vq": "VQ-DeepSC", "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP",
-          "jpeg2000": "JPEG 2000", "avif": "AVIF", "heif": "HEIF"}
+METHODS = ("vq", *(f"vq-{r}" for r in RECEIVERS), "upper", *CODECS)
+"""``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``), ``vq-<receiver>`` with that
+receiver (:data:`~vqdeepsc.receivers.RECEIVERS`); every VQ-DeepSC method sees the same receptions."""
+LABELS = {"vq": "VQ-DeepSC", **{f"vq-{r.name}": f"VQ-DeepSC, {r.label}" for r in RECEIVERS.values()},
+          "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
+          "heif": "HEIF"}
+DEFAULT_RECEIVER = "hard"
+"""The receiver of method ``vq`` and of ``send`` unless ``--dequantize`` says otherwise."""
 FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
           "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
 """Columns of ``results.csv`` (and keys of each row of ``results.json``); empty / null where they do not apply."""
@@ -144,12 +150,14 @@ class ClassicSender:
 @torch.no_grad()
 def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
              upper: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
-             grid: int = 0, decoder: str = "early", max_k: int = MAX_K, on_row=None) -> dict:
+             grid: int = 0, decoder: str = "early", max_k: int = MAX_K, dequantize: str = DEFAULT_RECEIVER,
+             on_row=None) -> dict:
     """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
     :param methods: from :data:`METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
     :param decoder, max_k: the link's LDPC decoder and longest codeword (see :class:`~.link.phy.DigitalLink`).
+    :param dequantize: the receiver of method ``vq`` (a name in :data:`~vqdeepsc.receivers.RECEIVERS`).
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param on_row: called with every result row as it is made.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
@@ -166,7 +174,9 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
         raise ValueError("nothing to evaluate: no channel or no SNR")
     device = next(model.parameters()).device
     budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-    senders = {m: Transceiver(model, images.to(device), batch) if m == "vq"
+    receivers = {m: get_receiver(dequantize if m == "vq" else m[3:]) for m in methods if m.split("-")[0] == "vq"}
+    transceiver = Transceiver(model, images.to(device), batch) if receivers else None
+    senders = {m: transceiver if m in receivers
                else UpperBound(upper, images.to(device), batch) if m == "upper"
                else ClassicSender(m, images, budget) for m in methods}
     noiseless = {m: {**score(s.noiseless, images), **s.info} for m, s in senders.items()}
@@ -178,11 +188,15 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
                            device=str(device))
         for snr in snr_db:
             seeds = [link_seed(seed, channel, snr, i) for i in range(len(images))]
+            reception = transceiver.receive(link, snr, seeds) if transceiver else None
             for method, sender in senders.items():
                 if method == "upper":
                     row = noiseless[method]
                 else:
-                    x_hat, extra = sender.send(link, snr, seeds)
+                    if method in receivers:
+                        x_hat, extra = transceiver.reconstruct(receivers[method], reception), reception[2]
+                    else:
+                        x_hat, extra = sender.send(link, snr, seeds)
                     row = {**score(x_hat, images), **sender.info, **extra}
                     if grid and channel == grid_channel:
                         kept[method].append(x_hat[:grid].cpu())
@@ -194,6 +208,7 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
     settings = {"preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
                 "snr_db": list(snr_db), "rician_factor": rician_factor, "fading": "per symbol",
                 "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": decoder,
+                "dequantize": dequantize,
                 "max_k": max_k, "seed": seed, "batch": batch, "versions": library_versions()}
     out = {"results": rows, "settings": settings, "noiseless": noiseless, "budget_bits": budget}
     if grid:

@@ -166,17 +166,20 @@ class Reception:
 
 
 @torch.no_grad()
-def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0) -> Reception:
+def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0, receiver=None) -> Reception:
     """The whole per-image pipeline: image -> indices -> bits -> ``link`` at ``snr_db`` (channel draw seeded by
-    ``seed``) -> bits -> indices -> image.
+    ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions) -> features -> image.
 
     :input image: [1, 3, H, W] in [0, 1], any H, W (padded and cropped back).
     """
+    from .receivers import HardReceiver
     from .transceiver import seeded
 
     height, width = image.shape[2:]
-    received, stats = link(image_to_bits(model, image), snr_db, seeded(seed, link))
-    return Reception(bits_to_image(model, received, height, width), stats, padded_size(model, height, width))
+    received, stats, posterior = link(image_to_bits(model, image), snr_db, seeded(seed, link), soft=True)
+    padded = padded_size(model, height, width)
+    features = (receiver or HardReceiver()).features(model, received, posterior, padded)
+    return Reception(model.decode_features(features)[:, :, :height, :width], stats, padded)
 
 
 @torch.no_grad()

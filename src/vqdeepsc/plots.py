@@ -74,8 +74,8 @@ def image_grid(columns: dict, path: str | Path) -> None:
 def _method_label(method: str, preset: str) -> str:
     from .evaluate import LABELS
 
-    if method == "vq":
-        return f"VQ-DeepSC ({preset})"
+    if method.split("-")[0] == "vq":
+        return f"{LABELS[method]} ({preset})"
     if method == "upper":
         return f"upper bound ({preset}-upper, noiseless)"
     return f"{LABELS[method]} + LDPC 1/3 + 16-QAM"
@@ -99,7 +99,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             if points:
                 x, y, err = zip(*points)
                 style = "--" if method == "upper" else "-" if presets.index(preset) == 0 else "-."
-                budget = method not in ("vq", "upper") and len(presets) > 1  # a classic codec: whose budget
+                budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1  # a classic codec: whose budget
                 label = _method_label(method, preset) + (f" ({preset} budget)" if budget else "")
                 ax.errorbar(x, y, yerr=err, color=f"C{j}", marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
                             capsize=3, linestyle=style, label=label)

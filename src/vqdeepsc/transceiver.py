@@ -6,23 +6,28 @@ import torch
 from torch import Tensor
 
 from .link.bits import bits_to_indices, indices_to_bits
+from .link.phy import Posterior
 from .models.system import VQDeepSC
 
 
 class Transceiver:
     """A quantized ``VQDeepSC`` model sending a set of images over a ``DigitalLink``.
 
-    The images are encoded to indices and bits once; each ``send`` runs only the link and then the decoder on
-    the images whose indices changed (an error-free frame reuses the noiseless reconstruction).
+    The images are encoded to indices and bits once; each ``receive`` runs only the link, and ``reconstruct``
+    runs a receiver and the decoder on the images that need it (an image whose bits all arrived right, from
+    codewords that passed their parity checks, reuses the noiseless reconstruction). Several receivers can
+    reconstruct the same reception, i.e. the same channel draws.
 
     :param model: the semantic codec (eval mode, quantized preset).
     :param images: [N, 3, H, W] in [0, 1], on the model's device, H and W multiples of 2^L.
     :param batch: images per encoder / decoder call.
     :attr noiseless: [N, 3, H, W], the reconstruction from the indices sent.
 
-    :input link: a ``DigitalLink``; :input snr_db: Es/N0 in dB; :input seeds: one link seed per image.
-    :output x_hat: [N, 3, H, W]; :output info: dict with ``ber``, ``bler``, ``channel_symbols`` (per image) and
-        ``frame_error_rate`` (fraction of images with any index changed).
+    ``receive``: :input link: a ``DigitalLink``; :input snr_db: Es/N0 in dB; :input seeds: one link seed per image.
+    :output: ``(received [N, n_bits], Posterior, info)``, info with ``ber``, ``bler``, ``channel_symbols`` (per image)
+    and ``frame_error_rate`` (fraction of images with any bit wrong).
+    ``reconstruct``: :input receiver: a :class:`~.receivers.Receiver`; :input reception: what ``receive`` returned.
+    :output x_hat: [N, 3, H, W].
     """
 
     def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16):
@@ -38,14 +43,35 @@ class Transceiver:
         return torch.cat([self.model.decode(list(part)) for part in zip(*(c.split(self.batch) for c in codes))])
 
     @torch.no_grad()
-    def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
-        sent = [link(self.bits[i:i + 1], snr_db, seeded(s, link)) for i, s in enumerate(seeds)]
-        received = to_indices(self.model, torch.cat([r for r, _ in sent]).to(self.bits.device), *self.size)
-        changed = torch.stack([(r != c).flatten(1).any(1) for r, c in zip(received, self.codes)]).any(0)
+    def receive(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, Posterior, dict]:
+        sent = [link(self.bits[i:i + 1], snr_db, seeded(s, link), soft=True) for i, s in enumerate(seeds)]
+        device = self.bits.device
+        received = torch.cat([r for r, _, _ in sent]).to(device)
+        posterior = Posterior(torch.cat([p.llr for _, _, p in sent]).to(device),
+                              torch.cat([p.reliable for _, _, p in sent]).to(device))
+        wrong = (received != self.bits).any(1)
+        return received, posterior, {**link_rates([s for _, s, _ in sent]),
+                                     "frame_error_rate": wrong.double().mean().item()}
+
+    @torch.no_grad()
+    def reconstruct(self, receiver, reception: tuple[Tensor, Posterior, dict]) -> Tensor:
+        received, posterior, _ = reception
+        redo = (received != self.bits).any(1)
+        if receiver.uses_posterior:
+            redo |= ~posterior.reliable.all(1)
         x_hat = self.noiseless.clone()
-        if changed.any():
-            x_hat[changed] = self.decode([r[changed] for r in received])
-        return x_hat, {**link_rates([s for _, s in sent]), "frame_error_rate": changed.double().mean().item()}
+        for part in redo.nonzero().flatten().split(self.batch) if redo.any() else ():
+            features = receiver.features(self.model, received[part], Posterior(posterior.llr[part],
+                                                                               posterior.reliable[part]), self.size)
+            x_hat[part] = self.model.decode_features(features)
+        return x_hat
+
+    def send(self, link, snr_db: float, seeds: list[int], receiver=None) -> tuple[Tensor, dict]:
+        """``receive`` then ``reconstruct`` (default: the hard receiver): :output: (x_hat, info)."""
+        from .receivers import HardReceiver
+
+        reception = self.receive(link, snr_db, seeds)
+        return self.reconstruct(receiver or HardReceiver(), reception), reception[2]
 
 
 def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[Tensor]:

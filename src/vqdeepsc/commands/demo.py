@@ -1,7 +1,7 @@
 """``vqdeepsc demo``: photos bundled with scikit-image through VQ-DeepSC (4 and 3 scales) and JPEG at the same
 bit budget over the same simulated links; a table, the SSIM-vs-Es/N0 figure and image grids."""
 
-from .link import add_decoder_arguments
+from .link import add_decoder_arguments, add_dequantize_argument
 
 HELP = ("send bundled photos through VQ-DeepSC (4 and 3 scales) and JPEG at the same budget over AWGN, Rayleigh "
         "and Rician links; print a table, write figures")
@@ -15,6 +15,7 @@ def add_arguments(parser):
     parser.add_argument("--models", default="small-4,small-3", help="comma-separated shipped models")
     parser.add_argument("--seed", type=int, default=0, help="seed of the channel realisations")
     add_decoder_arguments(parser)
+    add_dequantize_argument(parser)
 
 
 def run(args):
@@ -28,7 +29,10 @@ def run(args):
     from ..link.channel import parse_channels, parse_snr_list
     from .plot import draw
 
+    from ..receivers import get_receiver
+
     start = time.perf_counter()
+    get_receiver(args.dequantize)
     snrs, channels = parse_snr_list(args.snr), parse_channels(args.channels, args.rician_factor)
     models = [resolve_model(name.strip()) for name in args.models.split(",")]
     photos = embedded_photos(128)
@@ -40,7 +44,7 @@ def run(args):
     for model, record in models:
         result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images), decoder=args.decoder,
-                          max_k=args.max_k, on_row=lambda row: print(format_row(row), flush=True))
+                          max_k=args.max_k, dequantize=args.dequantize, on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])
         write_results(folders[-1], result, config)

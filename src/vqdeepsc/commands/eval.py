@@ -1,6 +1,6 @@
 """``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
 
-from .link import add_decoder_arguments
+from .link import add_decoder_arguments, add_dequantize_argument
 
 HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
 
@@ -14,7 +14,9 @@ def add_arguments(parser):
     a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels (default awgn,rayleigh,rician)")
     a("--snr", default="0:20:2", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:20:2)")
     a("--methods", default="vq,upper,jpeg",
-      help="comma-separated: vq, upper, jpeg, webp, jpeg2000, avif, heif (default vq,upper,jpeg)")
+      help="comma-separated: vq (VQ-DeepSC with the --dequantize receiver), vq-hard, vq-soft, vq-soft-erasures "
+           "(each receiver, side by side on the same channel draws), upper, jpeg, webp, jpeg2000, avif, heif "
+           "(default vq,upper,jpeg)")
     a("--out", required=True, help="output folder: results.csv, results.json, table1.md (and grid.npz)")
     a("--limit", type=int, metavar="N", help="only N images of the split (a fixed random sample)")
     a("--seed", type=int, default=0, help="random seed of the channel realisations (default 0)")
@@ -27,6 +29,7 @@ def add_arguments(parser):
     a("--overwrite", action="store_true", help="replace the results already in --out (default: refuse a non-empty "
       "folder, so two evaluations' files never mix)")
     add_decoder_arguments(parser)
+    add_dequantize_argument(parser)
 
 
 def run(args):
@@ -35,8 +38,10 @@ def run(args):
     from ..evaluate import load_images, parse_methods, resolve_model
     from ..folders import FolderLock
     from ..link.channel import parse_channels, parse_snr_list
+    from ..receivers import get_receiver
     from ..zoo import shipped
 
+    get_receiver(args.dequantize)
     methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
     channels = parse_channels(args.channels, args.rician_factor)
     if args.batch < 1 or args.grid < 0:
@@ -85,7 +90,8 @@ def _evaluate(args, model, model_record, upper, upper_record, methods, snrs, cha
     start = time.perf_counter()
     result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper,
                       rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
-                      decoder=args.decoder, max_k=args.max_k, on_row=lambda row: print(format_row(row), flush=True))
+                      decoder=args.decoder, max_k=args.max_k, dequantize=args.dequantize,
+                      on_row=lambda row: print(format_row(row), flush=True))
     config["seconds"] = round(time.perf_counter() - start, 1)
     write_results(out, result, config)
     (out / "table1.md").write_text(format_budget(budget) + "\n")

@@ -7,10 +7,20 @@ def add_decoder_arguments(parser):
     """``--decoder`` and ``--max-k``, shared by every command that uses the link."""
     parser.add_argument("--decoder", choices=("early", "fixed"), default="early",
                         help="LDPC decoding: stop each codeword once its parity checks hold (early, default) or "
-                             "always run every iteration (fixed, Sionna's decoder as is)")
+                             "always run every iteration (fixed)")
     parser.add_argument("--max-k", type=int, default=8448, metavar="K",
                         help="longest codeword in information bits: 8448 (default; base graph 1 above k = 3824) "
                              "or 3824 (base graph 2 only)")
+
+
+
+def add_dequantize_argument(parser):
+    """``--dequantize``: the receiver of VQ-DeepSC (``vqdeepsc.receivers``), for the commands that send images."""
+    parser.add_argument("--dequantize", default="hard", metavar="RECEIVER",
+                        help="how received bits become features: hard (default; the codeword of each decided index), "
+                             "soft (the expected codeword under the LDPC decoder's posteriors) or soft-erasures "
+                             "(soft, with the bits of failed codewords erased)")
+
 
 HELP = "BER and codeword error rate of the 5G LDPC + 16-QAM link against Es/N0"
 

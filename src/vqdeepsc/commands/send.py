@@ -2,7 +2,7 @@
 
 from .decode import add_output_argument
 from .encode import add_image_argument, add_model_argument
-from .link import add_decoder_arguments
+from .link import add_decoder_arguments, add_dequantize_argument
 
 HELP = "send an image (any size and format Pillow reads) through VQ-DeepSC over the digital link; write what arrives"
 
@@ -16,6 +16,7 @@ def add_arguments(parser):
                         help="Rician factor r >= 0 (rician channel only)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the channel realisation (default 0)")
     add_decoder_arguments(parser)
+    add_dequantize_argument(parser)
     add_output_argument(parser)
 
 
@@ -24,19 +25,21 @@ def run(args):
     from ..link.channel import check_channel
     from ..link.phy import DigitalLink
     from ..metrics import psnr, ssim
+    from ..receivers import get_receiver
 
+    receiver = get_receiver(args.dequantize)
     check_channel(args.channel, args.rician_factor)
     output_format(args.output)
     image = load_image(args.image)
     model, _ = load_quantized(args.model)
     link = DigitalLink(args.channel, args.rician_factor, decoder=args.decoder, max_k=args.max_k)
-    got = send_image(model, image, link, args.snr, args.seed)
+    got = send_image(model, image, link, args.snr, args.seed, receiver)
     save_image(got.image, args.output)
     height, width = image.shape[2:]
     stats = got.stats
     quality = (f"{ssim(got.image, image).item():.4f}" if min(height, width) >= 11 else "n/a (needs 11x11 pixels or more)")
     print(f"sent {args.image} ({width}x{height}, coded as {got.padded[1]}x{got.padded[0]}) with model {args.model} "
-          f"over {args.channel} at Es/N0 {args.snr:g} dB")
+          f"over {args.channel} at Es/N0 {args.snr:g} dB, {receiver.label}")
     print(f"bits sent:           {stats.num_bits} ({stats.num_bits / (height * width):.3f} bits/pixel)")
     print(f"channel symbols:     {stats.channel_symbols}")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")

@@ -61,6 +61,21 @@ def indices_to_bits(indices: Sequence[torch.Tensor], bits_per_index: Sequence[in
     return torch.cat(chunks, dim=1).float()
 
 
+def split_payload(values: torch.Tensor, bits_per_index: Sequence[int],
+                  shapes: Sequence[tuple[int, int]]) -> list[torch.Tensor]:
+    """Per-bit values of a payload (bits, LLRs, flags) cut into its indices, in :func:`indices_to_bits`'s order.
+
+    :param values: ``[B, n_bits]``, any dtype.
+    :output: ``[B, H_l, W_l, bits_per_index[l]]`` per scale, each index's values MSB first.
+    """
+    n_bits = index_bits(bits_per_index, shapes)
+    if values.dim() != 2 or values.shape[1] != n_bits:
+        raise ValueError(f"expected bits of shape [B, {n_bits}], got {list(values.shape)}")
+    sizes = [h * w * width for (h, w), width in zip(shapes, bits_per_index)]
+    return [chunk.reshape(values.shape[0], h, w, width)
+            for chunk, (h, w), width in zip(values.split(sizes, dim=1), shapes, bits_per_index)]
+
+
 def bits_to_indices(
     bits: torch.Tensor, bits_per_index: Sequence[int], shapes: Sequence[tuple[int, int]]
 ) -> list[torch.Tensor]:
@@ -71,14 +86,6 @@ def bits_to_indices(
     :param shapes: ``(H_l, W_l)`` per scale, in the same order.
     :output indices: ``[B, H_l, W_l]``, ``torch.int64``, one tensor per scale.
     """
-    n_bits = index_bits(bits_per_index, shapes)
-    if bits.dim() != 2 or bits.shape[1] != n_bits:
-        raise ValueError(f"expected bits of shape [B, {n_bits}], got {list(bits.shape)}")
+    chunks = split_payload(bits, bits_per_index, shapes)
     check_binary(bits)
-    batch, bits = bits.shape[0], bits.long()
-    indices, start = [], 0
-    for (h, w), width in zip(shapes, bits_per_index):
-        chunk = bits[:, start:start + h * w * width].reshape(batch, h * w, width)
-        indices.append((chunk << _shifts(width, bits.device)).sum(dim=-1).reshape(batch, h, w))
-        start += h * w * width
-    return indices
+    return [(chunk.long() << _shifts(chunk.shape[-1], bits.device)).sum(dim=-1) for chunk in chunks]

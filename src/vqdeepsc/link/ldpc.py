@@ -9,7 +9,9 @@ messages of an iteration depend only on the variable messages, so resuming from 
 what uninterrupted iterations would: a codeword that never becomes valid gets the fixed decoder's bits.
 
 The hard decision is read through Sionna's public ``v2c_callbacks`` hook, which sees the variable nodes'
-a-posteriori LLRs after every iteration.
+a-posteriori LLRs after every iteration. The decoder returns soft a-posteriori logits of the information bits
+(Sionna's ``hard_out=False``; its hard decision is ``logit >= 0``) and whether each codeword satisfied every parity
+check: the fixed decoder checks once after its last iteration, so both decoders report the same.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ waterfall where nothing stops (``benchmarks/bench_ldpc.py``, ``results/link/READ
 
 
 class LDPCDecoder(torch.nn.Module):
-    """Hard-output BP decoding of 5G LDPC codewords, early-terminated by a syndrome check or fixed-length.
+    """Soft-output BP decoding of 5G LDPC codewords, early-terminated by a syndrome check or fixed-length.
 
     :param encoder: Sionna ``LDPC5GEncoder`` of the code.
     :param max_iter: most BP iterations per codeword (all of them when ``early_stop`` is ``False``).
@@ -32,8 +34,10 @@ class LDPCDecoder(torch.nn.Module):
 
     :input llr: ``[N, n]``, ``torch.float32``, channel logits ``log p(1)/p(0)`` of the code bits (Sionna's
         convention).
-    :output u_hat: ``[N, k]``, ``torch.float32`` of 0/1, decoded information bits.
+    :output llr: ``[N, k]``, ``torch.float32``, a-posteriori logits ``log p(1)/p(0)`` of the information bits
+        (clipped at Sionna's ``llr_max`` = 20); the decoded bits are ``llr >= 0``.
     :output iterations: ``[N]``, ``torch.int64``, BP iterations each codeword used.
+    :output valid: ``[N]``, ``torch.bool``, the codeword's hard decision satisfies every parity check.
     """
 
     def __init__(self, encoder: torch.nn.Module, max_iter: int = 20, early_stop: bool = True,
@@ -44,11 +48,8 @@ class LDPCDecoder(torch.nn.Module):
         if max_iter < 1:
             raise ValueError(f"max_iter must be positive, got {max_iter}")
         self.max_iter, self.early_stop = max_iter, early_stop
-        self.checks = sorted({c for c in checks if 0 < c < max_iter} | {max_iter})
-        if not early_stop:
-            self.bp = LDPC5GDecoder(encoder, num_iter=max_iter, hard_out=True, return_infobits=True, device=device)
-            return
-        self.bp = LDPC5GDecoder(encoder, num_iter=max_iter, hard_out=True, return_infobits=True,
+        self.checks = sorted({c for c in checks if 0 < c < max_iter} | {max_iter}) if early_stop else [max_iter]
+        self.bp = LDPC5GDecoder(encoder, num_iter=max_iter, hard_out=False, return_infobits=True,
                                 return_state=True, v2c_callbacks=[self._keep_app], device=device)
         check_node, variable_node = self.bp.pcm.nonzero()
         self.register_buffer("check_node", torch.as_tensor(check_node, dtype=torch.int64, device=device), False)
@@ -66,22 +67,23 @@ class LDPCDecoder(torch.nn.Module):
         ones = app.new_zeros(app.shape[0], self.bp.num_cns).index_add_(1, self.check_node, bits)
         return (ones.remainder(2) == 0).all(dim=1)
 
-    def forward(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.early_stop:
-            return self.bp(llr), torch.full((llr.shape[0],), self.max_iter, dtype=torch.int64)
-        u_hat = llr.new_empty(llr.shape[0], self.bp.encoder.k)
-        iterations = torch.full((llr.shape[0],), self.max_iter, dtype=torch.int64)
-        active, state, done = torch.arange(llr.shape[0], device=llr.device), None, 0
+    def forward(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        n = llr.shape[0]
+        u_llr = llr.new_empty(n, self.bp.encoder.k)
+        iterations = torch.full((n,), self.max_iter, dtype=torch.int64)
+        valid = torch.zeros(n, dtype=torch.bool, device=llr.device)
+        active, state, done = torch.arange(n, device=llr.device), None, 0
         for check in self.checks:
             if not active.numel():
                 break
-            u_hat[active], state = self.bp(llr[active], num_iter=check - done, msg_v2c=state)
+            u_llr[active], state = self.bp(llr[active], num_iter=check - done, msg_v2c=state)
             done = check
-            valid = self.satisfied(self._app)
-            iterations[active[valid].cpu()] = done
-            active, state = active[~valid], state[~valid]
+            ok = self.satisfied(self._app)
+            iterations[active[ok].cpu()] = done
+            valid[active[ok]] = True
+            active, state = active[~ok], state[~ok]
         self._app = None
-        return u_hat, iterations
+        return u_llr, iterations, valid
 
     def extra_repr(self) -> str:
         mode = f"early_stop, checks={self.checks}" if self.early_stop else "fixed"

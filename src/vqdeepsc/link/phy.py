@@ -78,6 +78,20 @@ def plan_codewords(num_bits: int, coded: bool = True, max_k: int = MAX_K) -> Cod
 
 
 @dataclass(frozen=True)
+class Posterior:
+    """What the receiver knows about each payload bit besides its hard decision.
+
+    :param llr: ``[B, n_bits]``, ``torch.float32``, a-posteriori logits ``log p(1)/p(0)`` (the BP decoder's output;
+        the demapper's, uncoded); the hard decision is ``llr >= 0``.
+    :param reliable: ``[B, n_bits]``, ``torch.bool``, the bit's codeword satisfied every parity check (always
+        ``False`` uncoded).
+    """
+
+    llr: torch.Tensor
+    reliable: torch.Tensor
+
+
+@dataclass(frozen=True)
 class LinkStats:
     """What one :meth:`DigitalLink.forward` call did.
 
@@ -139,8 +153,10 @@ class DigitalLink(torch.nn.Module):
     :input snr_db: ``float``, Es/N0 in dB; ``None`` for a noiseless channel (``w = 0``).
     :input generator: ``torch.Generator`` on ``device``, or ``None`` for torch's default generator
         (which ``sionna.phy.config.seed`` also seeds). The same generator state gives the same output.
+    :input soft: also return the :class:`Posterior` of the payload bits.
     :output received: ``[B, n_bits]``, ``torch.float32`` of 0/1, on ``device``.
     :output stats: :class:`LinkStats`.
+    :output posterior: :class:`Posterior` (only with ``soft=True``).
 
     >>> link = DigitalLink("rayleigh")
     >>> received, stats = link(torch.randint(0, 2, (2, 20032)), 10.0, torch.Generator().manual_seed(0))
@@ -203,18 +219,21 @@ class DigitalLink(torch.nn.Module):
         x_hat, no_eff = zf_equalize(y, h, no)
         return u, self.descrambler(self.demapper(x_hat, no_eff))
 
-    def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The decoder: ``[N, n]`` logits -> ``[N, k]`` bits and ``[N]`` BP iterations (hard decisions, 0
-        iterations, when uncoded)."""
+    def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The decoder: ``[N, n]`` channel logits -> ``[N, k]`` a-posteriori logits, ``[N]`` BP iterations and
+        ``[N]`` parity satisfied (uncoded: the channel logits, 0 iterations, ``False``)."""
         if not self.coded:
-            return (llr > 0).float(), torch.zeros(llr.shape[0], dtype=torch.int64)
+            none = torch.zeros(llr.shape[0], dtype=torch.int64)
+            return llr, none, none.bool().to(llr.device)
         decoder = self.codec(llr.shape[1] // 3)[1]
         parts = [decoder(part) for part in llr.split(max(1, DECODER_CHUNK // llr.shape[1]))]
-        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        return tuple(torch.cat(p) for p in zip(*parts))
 
-    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | None = None):
+    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | None = None,
+                soft: bool = False):
         u, llr = self.transmit(bits, snr_db, generator)
-        u_hat, iterations = self.decode(llr)
+        u_llr, iterations, valid = self.decode(llr)
+        u_hat = (u_llr >= 0).float()
         batch, num_bits = bits.shape
         plan = self.plan(num_bits)
         received = u_hat.reshape(batch, -1)[:, :num_bits]
@@ -227,7 +246,10 @@ class DigitalLink(torch.nn.Module):
             codeword_errors=int((u_hat != u).any(dim=1).sum()),
             iterations=int(iterations.sum()),
         )
-        return received, stats
+        if not soft:
+            return received, stats
+        reliable = valid[:, None].expand(-1, plan.k).reshape(batch, -1)[:, :num_bits]
+        return received, stats, Posterior(u_llr.reshape(batch, -1)[:, :num_bits], reliable)
 
     def extra_repr(self) -> str:
         return (f"coded={self.coded}, num_iter={self.num_iter}, decoder={self.decoder!r}, max_k={self.max_k}, "

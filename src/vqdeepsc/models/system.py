@@ -63,9 +63,16 @@ class VQDeepSC(nn.Module):
         if len(codes) != len(self.preset.transmitted):
             raise ValueError(f"preset {self.preset.name!r} sends {len(self.preset.transmitted)} scales, "
                              f"got codes for {len(codes)}")
+        if not self.preset.quantized:
+            return self.decode_features(codes)
+        return self.decode_features([space.lookup(c) for space, c in zip(self.embedding_spaces, codes)])
+
+    def decode_features(self, features: list[Tensor]) -> Tensor:
+        """The semantic decoder on received features ``[B, C_l, H_l, W_l]``, one per transmitted scale (codewords,
+        their expectation under a receiver's posterior, or an upper bound's features)."""
         received = [None] * self.preset.num_scales
-        for i, (l, c) in enumerate(zip(self.preset.transmitted, codes)):
-            received[l] = self.embedding_spaces[i].lookup(c) if self.preset.quantized else c
+        for l, f in zip(self.preset.transmitted, features):
+            received[l] = f
         return self.decoder(received)
 
     def forward(self, images: Tensor) -> dict:

@@ -69,6 +69,13 @@ class Quantizer(nn.Module):
         """``lookup`` without its checks, for indices this quantizer made (the training hot path)."""
         return self.codewords()[indices].permute(0, 3, 1, 2)
 
+    def expected(self, probabilities: Tensor) -> Tensor:
+        """Soft dequantization: :input probabilities: [B, H, W, N], a distribution over the codewords per position.
+        :output: [B, K, H, W], ``sum_n P(n) codewords()[n]``."""
+        if probabilities.dim() != 4 or probabilities.shape[-1] != self.num_codes:
+            raise ValueError(f"expected probabilities [B, H, W, {self.num_codes}], got {list(probabilities.shape)}")
+        return (probabilities.to(self.codewords().dtype) @ self.codewords()).permute(0, 3, 1, 2)
+
     def check_features(self, z: Tensor) -> None:
         if z.dim() != 4 or z.shape[1] != self.dim:
             raise ValueError(f"expected features [B, {self.dim}, H, W], got {list(z.shape)}")

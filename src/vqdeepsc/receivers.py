@@ -1,0 +1,114 @@
+"""Receivers: what the decoded bits (and their posteriors) of a payload become before the semantic decoder.
+
+A receiver turns one reception (hard bits ``[B, n_bits]`` and the link's :class:`~.link.phy.Posterior`) into the
+features of every transmitted scale, ``[B, C_l, H_l, W_l]``, which ``VQDeepSC.decode_features`` decodes. A new
+receiver is one :class:`Receiver` subclass here and one entry in :data:`RECEIVERS`.
+
+- ``hard``: the paper's receiver, the codeword of each hard-decided index.
+- ``soft``: soft-decision dequantization (Skoglund's soft VQ decoding with the BP decoder's posteriors): each
+  index's bits are taken as independent with ``P(bit = 1) = sigmoid(llr)``, which gives a probability ``P(n)`` for
+  every codeword, and the decoder gets the expected codeword ``sum_n P(n) e_n``. An index whose bits all come from
+  codewords that satisfied every parity check is taken as certain (its codeword exactly).
+- ``soft-erasures``: as ``soft``, but the bits of a codeword that failed its parity check are erasures
+  (``llr = 0``): such an index gets the mean codeword.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .link.bits import split_payload
+from .link.phy import Posterior
+from .models.system import VQDeepSC
+
+
+def codeword_log_posteriors(llr: Tensor, num_codes: int, temperature: float = 1.0) -> Tensor:
+    """``log P(n)`` of every codeword of one index from the logits of its bits, which are taken as independent.
+
+    :param num_codes: ``N``; indices ``>= N`` cannot have been sent, so ``P`` is renormalised over ``[0, N)``.
+    :param temperature: the logits are divided by it (``> 1`` trusts the decoder less).
+    :input llr: ``[..., b]``, logits ``log p(1)/p(0)`` of the index's bits, most significant first.
+    :output: ``[..., N]``, normalised log-probabilities.
+    """
+    width = llr.shape[-1]
+    if not 2 ** (width - 1) < num_codes <= 2 ** width:
+        raise ValueError(f"{width} bits per index cannot carry {num_codes} codewords")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    shifts = torch.arange(width - 1, -1, -1, device=llr.device)
+    bits = ((torch.arange(num_codes, device=llr.device)[:, None] >> shifts) & 1).to(llr.dtype)  # [N, b]
+    llr = llr / temperature
+    log_p = F.logsigmoid(llr) @ bits.T + F.logsigmoid(-llr) @ (1 - bits).T
+    return torch.log_softmax(log_p, dim=-1)
+
+
+class Receiver:
+    """Reception -> features of every transmitted scale.
+
+    :input model: the quantized ``VQDeepSC`` whose indices were sent.
+    :input received: ``[B, n_bits]`` hard-decided bits (0/1).
+    :input posterior: their :class:`~.link.phy.Posterior`.
+    :input shape: ``(H, W)`` of the images.
+    :output: ``[B, C_l, H_l, W_l]`` per transmitted scale, finest first.
+    """
+
+    name = ""
+    label = ""
+    uses_posterior = False
+    """Whether the result can differ from the noiseless one when every hard bit is right (so the images with an
+    unreliable codeword must be decoded even if no bit is wrong)."""
+
+    def features(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> list[Tensor]:
+        raise NotImplementedError
+
+
+class HardReceiver(Receiver):
+    """The codeword of each hard-decided index (an index ``>= N``, possible when ``N`` is not a power of two, is
+    read as the last codeword)."""
+
+    name, label = "hard", "hard decisions"
+
+    def features(self, model, received, posterior, shape):
+        from .transceiver import to_indices
+
+        return [space.lookup(c) for space, c in zip(model.embedding_spaces, to_indices(model, received, *shape))]
+
+
+class SoftReceiver(Receiver):
+    """The expected codeword under the bits' posteriors; indices whose codewords all passed are taken as certain.
+
+    :param erasures: bits of codewords that failed their parity check carry no information (``llr = 0``).
+    :param temperature: divides the posterior logits (see :func:`codeword_log_posteriors`).
+    """
+
+    uses_posterior = True
+
+    def __init__(self, erasures: bool = False, temperature: float = 1.0):
+        self.erasures, self.temperature = erasures, temperature
+        self.name = "soft-erasures" if erasures else "soft"
+        self.label = "soft, failed codewords erased" if erasures else "soft decisions"
+
+    def features(self, model, received, posterior, shape):
+        widths, shapes = model.preset.bits_per_index, model.code_shapes(*shape)
+        llr = posterior.llr.masked_fill(~posterior.reliable, 0.0) if self.erasures else posterior.llr
+        hard = HardReceiver().features(model, received, posterior, shape)
+        out = []
+        for space, h, l, r in zip(model.embedding_spaces, hard, split_payload(llr.float(), widths, shapes),
+                                  split_payload(posterior.reliable, widths, shapes)):
+            p = codeword_log_posteriors(l, space.num_codes, self.temperature).exp()
+            out.append(torch.where(r.all(-1)[:, None], h, space.expected(p)))
+        return out
+
+
+RECEIVERS: dict[str, Receiver] = {r.name: r for r in (HardReceiver(), SoftReceiver(), SoftReceiver(erasures=True))}
+"""The receivers by name (``--dequantize``, and the ``vq-<name>`` methods of ``vqdeepsc eval``)."""
+
+
+def get_receiver(name: str) -> Receiver:
+    """The receiver called ``name``; ``ValueError`` naming the known ones otherwise."""
+    try:
+        return RECEIVERS[name]
+    except KeyError:
+        raise ValueError(f"unknown receiver {name!r}; known receivers: {', '.join(RECEIVERS)}") from None
