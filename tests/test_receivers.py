@@ -108,3 +108,25 @@ def test_eval_runs_receivers_side_by_side_on_the_same_draws(sent):
     assert rows["vq-hard", 20.0]["ssim"] == rows["vq-soft", 20.0]["ssim"] == result["noiseless"]["vq"]["ssim"]
     assert rows["vq-hard", 1.0]["ssim"] != rows["vq-soft", 1.0]["ssim"]
     assert result["settings"]["dequantize"] == "soft"
+
+
+def test_robust_receivers_use_their_decoder_only_for_failed_frames(sent):
+    model, images, _ = sent
+    robust = zoo.load("small-4")
+    with torch.no_grad():
+        for p in robust.decoder.parameters():
+            p.add_(0.01 * torch.randn(p.shape, generator=torch.Generator().manual_seed(2)))
+    methods = ["vq-soft", "vq-robust-soft", "vq-hard", "vq-robust-hard"]
+    result = evaluate(model, images, methods=methods, channels=["awgn"], snr_db=[1.0, 20.0], robust=robust)
+    rows = {(r["method"], r["snr_db"]): r["ssim"] for r in result["results"]}
+    # error-free frames: the sending model's decoder, exactly
+    assert len({rows[m, 20.0] for m in methods} | {result["noiseless"]["vq-soft"]["ssim"]}) == 1
+    # failed frames (1 dB): the robust decoder
+    assert rows["vq-robust-soft", 1.0] != rows["vq-soft", 1.0] and rows["vq-robust-hard", 1.0] != rows["vq-hard", 1.0]
+    with pytest.raises(ValueError, match="needs a decoder trained for errors"):
+        evaluate(model, images, methods=["vq-robust-soft"], channels=["awgn"], snr_db=[20.0])
+    other = zoo.load("small-4")
+    with torch.no_grad():
+        next(other.encoder.parameters()).add_(1.0)
+    with pytest.raises(ValueError, match="was not fine-tuned from this 'small-4' model"):
+        evaluate(model, images, methods=["vq-robust-soft"], channels=["awgn"], snr_db=[20.0], robust=other)

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import scipy.io
@@ -269,3 +270,43 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
     assert shared and all(torch.equal(own[k], upper.state_dict()[k]) for k in shared)
     with pytest.raises(ValueError, match="does not fit the encoder and decoder of a .paper-4. model"):
         Trainer(tiny_config(photo_dir, tmp_path / "x", preset="paper-4", init_from=str(tmp_path / "upper" / "best.safetensors")))
+
+
+def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, tmp_path):
+    from vqdeepsc import zoo
+
+    source = Path(zoo.__file__).parent / "weights" / "small-4.safetensors"
+    run = tmp_path / "robust"
+    history = Trainer(tiny_config(photo_dir, run, epochs=1, init_from=str(source), channel_errors=0.25)).fit()
+    assert 0 < history[0]["val_ssim_errors"] < history[0]["val_ssim"]
+    before, after = load_model(source), load_model(run / "best.safetensors")
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        sent_before, sent_after = before.encode(images), after.encode(images)
+    assert all(torch.equal(a, b) for a, b in zip(sent_before, sent_after))  # same indices, same bits
+    old, new = before.state_dict(), after.state_dict()
+    assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
+    assert any(not torch.equal(old[k], new[k]) for k in old if k.startswith("decoder."))
+    for bad in ({"channel_errors": 0.25}, {"channel_errors": 0.7, "init_from": str(source)},
+                {"channel_errors": 0.25, "init_from": str(source), "preset": "small-4-upper"}):
+        with pytest.raises(ValueError, match="--channel-errors fine-tunes the decoder"):
+            tiny_config(photo_dir, tmp_path / "x", **bad).check()
+
+
+def test_simulated_receptions():
+    from vqdeepsc import zoo
+    from vqdeepsc.reception_model import SimulatedReception, hard_errors
+
+    model = zoo.load("small-4")
+    with torch.no_grad():
+        indices = model.encode(torch.rand(64, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
+    clean = [space.lookup(c) for space, c in zip(model.embedding_spaces, indices)]
+    exact = SimulatedReception(0.25, clean=1.0)(model, indices)
+    assert all(torch.equal(a, b) for a, b in zip(exact, clean))
+    corrupted = SimulatedReception(0.25, clean=0.0)(model, indices, torch.Generator().manual_seed(1))
+    changed = torch.stack([(a != b).flatten(1).any(1) for a, b in zip(corrupted, clean)]).any(0)
+    assert changed.float().mean() > 0.9  # hardly any image escapes (an image at BER ~0 can)
+    flipped = hard_errors(model, indices, 0.0)
+    assert all(torch.equal(a, b) for a, b in zip(flipped, clean))
+    with pytest.raises(ValueError, match="max_ber must be in"):
+        SimulatedReception(0.8)

@@ -33,13 +33,15 @@ from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
 from .link.phy import MAX_K, DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
-from .receivers import RECEIVERS, get_receiver
+from .receivers import RECEIVERS, check_same_transmitter, get_receiver
 from .transceiver import Transceiver, link_rates, seeded
 
-METHODS = ("vq", *(f"vq-{r}" for r in RECEIVERS), "upper", *CODECS)
+METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS)
 """``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``), ``vq-<receiver>`` with that
-receiver (:data:`~vqdeepsc.receivers.RECEIVERS`); every VQ-DeepSC method sees the same receptions."""
+receiver (:data:`~vqdeepsc.receivers.RECEIVERS`), ``vq-robust-<receiver>`` with it and a decoder trained for
+errors (``robust``); every VQ-DeepSC method sees the same receptions."""
 LABELS = {"vq": "VQ-DeepSC", **{f"vq-{r.name}": f"VQ-DeepSC, {r.label}" for r in RECEIVERS.values()},
+          **{f"vq-robust-{r.name}": f"VQ-DeepSC, {r.label}, decoder trained for errors" for r in RECEIVERS.values()},
           "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
           "heif": "HEIF"}
 DEFAULT_RECEIVER = "hard"
@@ -149,7 +151,7 @@ class ClassicSender:
 
 @torch.no_grad()
 def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
-             upper: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
+             upper: VQDeepSC | None = None, robust: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
              grid: int = 0, decoder: str = "early", max_k: int = MAX_K, dequantize: str = DEFAULT_RECEIVER,
              on_row=None) -> dict:
     """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
@@ -157,7 +159,9 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
     :param methods: from :data:`METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
     :param decoder, max_k: the link's LDPC decoder and longest codeword (see :class:`~.link.phy.DigitalLink`).
-    :param dequantize: the receiver of method ``vq`` (a name in :data:`~vqdeepsc.receivers.RECEIVERS`).
+    :param robust: the model whose decoder the ``vq-robust-*`` methods use (fine-tuned from ``model`` for errors).
+    :param dequantize: the receiver of method ``vq`` (a name in :data:`~vqdeepsc.receivers.RECEIVERS`, or
+        ``robust-<name>``).
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param on_row: called with every result row as it is made.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
@@ -174,7 +178,10 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
         raise ValueError("nothing to evaluate: no channel or no SNR")
     device = next(model.parameters()).device
     budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-    receivers = {m: get_receiver(dequantize if m == "vq" else m[3:]) for m in methods if m.split("-")[0] == "vq"}
+    if robust is not None:
+        check_same_transmitter(model, robust)
+    receivers = {m: get_receiver(dequantize if m == "vq" else m[3:], robust) for m in methods
+                 if m.split("-")[0] == "vq"}
     transceiver = Transceiver(model, images.to(device), batch) if receivers else None
     senders = {m: transceiver if m in receivers
                else UpperBound(upper, images.to(device), batch) if m == "upper"

@@ -11,9 +11,16 @@ receiver is one :class:`Receiver` subclass here and one entry in :data:`RECEIVER
   codewords that satisfied every parity check is taken as certain (its codeword exactly).
 - ``soft-erasures``: as ``soft``, but the bits of a codeword that failed its parity check are erasures
   (``llr = 0``): such an index gets the mean codeword.
+
+Any receiver can also decode with another model's semantic decoder (``decoder``): one fine-tuned for channel
+errors (``vqdeepsc train --channel-errors``) from the sending model, whose encoder and codebooks it shares. The
+transceiver uses that decoder only for frames with a codeword that failed its parity check, so the error-free
+quality is the sending model's.
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 import torch.nn.functional as F
@@ -47,6 +54,9 @@ def codeword_log_posteriors(llr: Tensor, num_codes: int, temperature: float = 1.
 class Receiver:
     """Reception -> features of every transmitted scale.
 
+    :param decoder: a model whose semantic decoder reconstructs the features instead of the sending model's (one
+        fine-tuned for channel errors); its receivers are named ``robust-<name>``.
+
     :input model: the quantized ``VQDeepSC`` whose indices were sent.
     :input received: ``[B, n_bits]`` hard-decided bits (0/1).
     :input posterior: their :class:`~.link.phy.Posterior`.
@@ -54,11 +64,21 @@ class Receiver:
     :output: ``[B, C_l, H_l, W_l]`` per transmitted scale, finest first.
     """
 
-    name = ""
-    label = ""
+    kind, description = "", ""
     uses_posterior = False
     """Whether the result can differ from the noiseless one when every hard bit is right (so the images with an
     unreliable codeword must be decoded even if no bit is wrong)."""
+
+    def __init__(self, decoder: VQDeepSC | None = None):
+        self.decoder = decoder
+
+    @property
+    def name(self) -> str:
+        return f"robust-{self.kind}" if self.decoder is not None else self.kind
+
+    @property
+    def label(self) -> str:
+        return f"{self.description}, decoder trained for errors" if self.decoder is not None else self.description
 
     def features(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> list[Tensor]:
         raise NotImplementedError
@@ -68,7 +88,7 @@ class HardReceiver(Receiver):
     """The codeword of each hard-decided index (an index ``>= N``, possible when ``N`` is not a power of two, is
     read as the last codeword)."""
 
-    name, label = "hard", "hard decisions"
+    kind, description = "hard", "hard decisions"
 
     def features(self, model, received, posterior, shape):
         from .transceiver import to_indices
@@ -85,10 +105,11 @@ class SoftReceiver(Receiver):
 
     uses_posterior = True
 
-    def __init__(self, erasures: bool = False, temperature: float = 1.0):
+    def __init__(self, erasures: bool = False, temperature: float = 1.0, decoder: VQDeepSC | None = None):
+        super().__init__(decoder)
         self.erasures, self.temperature = erasures, temperature
-        self.name = "soft-erasures" if erasures else "soft"
-        self.label = "soft, failed codewords erased" if erasures else "soft decisions"
+        self.kind = "soft-erasures" if erasures else "soft"
+        self.description = "soft, failed codewords erased" if erasures else "soft decisions"
 
     def features(self, model, received, posterior, shape):
         widths, shapes = model.preset.bits_per_index, model.code_shapes(*shape)
@@ -106,9 +127,26 @@ RECEIVERS: dict[str, Receiver] = {r.name: r for r in (HardReceiver(), SoftReceiv
 """The receivers by name (``--dequantize``, and the ``vq-<name>`` methods of ``vqdeepsc eval``)."""
 
 
-def get_receiver(name: str) -> Receiver:
-    """The receiver called ``name``; ``ValueError`` naming the known ones otherwise."""
-    try:
+def check_same_transmitter(model: VQDeepSC, other: VQDeepSC) -> None:
+    """``ValueError`` unless ``other`` has ``model``'s preset, encoder and codebooks (so it reads its bits)."""
+    a, b = model.state_dict(), other.state_dict()
+    sent = [k for k in a if not k.startswith("decoder.")]
+    if model.preset != other.preset or any(k not in b or not torch.equal(a[k], b[k].to(a[k].device)) for k in sent):
+        raise ValueError(f"the robust decoder's model was not fine-tuned from this {model.preset.name!r} model: its "
+                         "encoder or codebooks differ (train it with --init-from this model --channel-errors)")
+
+
+def get_receiver(name: str, robust: VQDeepSC | None = None) -> Receiver:
+    """The receiver called ``name`` (``robust-<name>``: with ``robust``'s decoder); ``ValueError`` naming the known
+    ones otherwise."""
+    kind = name.removeprefix("robust-")
+    if kind not in RECEIVERS:
+        raise ValueError(f"unknown receiver {name!r}; known receivers: {', '.join(RECEIVERS)} (and robust-<name> "
+                         "with a decoder trained for errors)")
+    if kind == name:
         return RECEIVERS[name]
-    except KeyError:
-        raise ValueError(f"unknown receiver {name!r}; known receivers: {', '.join(RECEIVERS)}") from None
+    if robust is None:
+        raise ValueError(f"receiver {name!r} needs a decoder trained for errors (--robust MODEL)")
+    receiver = copy.copy(RECEIVERS[kind])
+    receiver.decoder = robust
+    return receiver

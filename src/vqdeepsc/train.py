@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import Tensor
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
@@ -36,9 +37,13 @@ from .metrics import psnr, ssim
 from .models.discriminator import PatchDiscriminator
 from .models.quantizers import QUANTIZERS
 from .models.system import VQDeepSC
+from .reception_model import SimulatedReception, hard_errors
 
 CHECKPOINT_FORMAT = "vqdeepsc-checkpoint/1"
 LR_SCHEDULES = ("constant", "cosine", "warmup-cosine")
+VAL_BER = 0.1
+"""Bit error rate of the validation with errors (``--channel-errors``): the BER the hard receiver sees at and
+below the LDPC cliff is 5-20 %."""
 
 
 class TrainingError(ValueError):
@@ -72,6 +77,7 @@ class TrainConfig:
     val_crop: int = 128  # validation crop (centre)
     cache_images: bool = False  # decode every image once and hold it in memory
     init_from: str | None = None  # start from the matching weights of this model file (e.g. the upper bound)
+    channel_errors: float = 0.0  # > 0: train only the decoder of init_from on receptions with BER up to this
     recipe: str | None = None  # the recipe these values came from (recorded only)
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     val_limit: int | None = None
@@ -93,6 +99,10 @@ class TrainConfig:
                              f"(and warm-up steps >= 0)")
         if self.quantizer is not None and self.quantizer not in QUANTIZERS:
             raise ValueError(f"unknown quantizer {self.quantizer!r}; known: {', '.join(QUANTIZERS)}")
+        if self.channel_errors and not (0 < self.channel_errors <= 0.5 and self.init_from
+                                        and get_preset(self.preset).quantized and self.quantizer is None):
+            raise ValueError("--channel-errors fine-tunes the decoder of a quantized model: give a BER in (0, 0.5] "
+                             "and the model with --init-from (its encoder, codebooks and so its bits stay)")
         for name in ("crop", "val_crop"):
             if getattr(self, name) % 2 ** get_preset(self.preset).num_scales:
                 raise ValueError(f"{name} {getattr(self, name)} is not a multiple of 2^L for preset {self.preset}")
@@ -150,6 +160,13 @@ class Trainer:
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
+        self.reception = None
+        if config.channel_errors:  # the transmitter (encoder, codebooks) stays: only the decoder learns
+            if self.world > 1:
+                raise ValueError("--channel-errors trains in one process")
+            self.model.encoder.requires_grad_(False)
+            self.model.embedding_spaces.requires_grad_(False)
+            self.reception = SimulatedReception(config.channel_errors)
         if config.channels_last:
             self.model, self.disc = (m.to(memory_format=torch.channels_last) for m in (self.model, self.disc))
         self.opt_g = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], config.lr,
@@ -267,6 +284,8 @@ class Trainer:
     def _train_epoch(self) -> dict:
         cfg, model, disc = self.cfg, self.ddp, self.disc
         model.train(), disc.train()
+        if self.reception:  # frozen transmitter: no BatchNorm statistics or codebook updates
+            self.model.encoder.eval(), self.model.embedding_spaces.eval()
         sums, n_images, skipped, t0 = {}, 0, 0, time.perf_counter()
         bar = tqdm(self._loader(self.epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", disable=self.rank != 0,
                    leave=False, dynamic_ncols=True)
@@ -294,9 +313,8 @@ class Trainer:
     def train_step(self, model, disc, images) -> dict:
         """One generator and one discriminator update on ``images``; returns the loss terms."""
         cfg = self.cfg
-        cfg = self.cfg
         with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
-            out = model(images)
+            out = model(images) if self.reception is None else self._received(images)
             x_hat = out["x_hat"].float()
             fake_logits = None
             if cfg.gan_weight > 0:
@@ -318,10 +336,17 @@ class Trainer:
             self._average_disc_gradients()
             self.opt_d.step()
             terms["loss_d"] = loss_d.item()
-        for i, l in enumerate(self.model.preset.transmitted if self.model.preset.quantized else ()):
+        for i, l in enumerate(self.model.preset.transmitted if out.get("usage") else ()):
             terms[f"usage_{l + 1}"] = out["usage"][i].item()
             terms[f"perplexity_{l + 1}"] = out["perplexity"][i].item()
         return terms
+
+    def _received(self, images: Tensor) -> dict:
+        """The decoder's output on a simulated reception of ``images``' indices (``--channel-errors``)."""
+        with torch.no_grad():
+            features = self.reception(self.model, self.model.encode(images))
+        zero = images.new_zeros(())
+        return {"x_hat": self.model.decode_features(features), "codebook_loss": zero, "commitment_loss": zero}
 
     def _average_disc_gradients(self) -> None:
         """The discriminator runs in two graphs per step, so it is not DDP-wrapped: average its gradients here."""
@@ -344,21 +369,34 @@ class Trainer:
 
     @torch.no_grad()
     def _validate(self) -> dict:
+        """Error-free validation SSIM / PSNR; with ``--channel-errors`` also the SSIM with bit errors at
+        ``VAL_BER`` (the same flips every epoch)."""
         self.model.eval()
         loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
                             generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
-        s, p, n = 0.0, 0.0, 0
+        flips = torch.Generator(self.device).manual_seed(0)
+        s, p, e, n = 0.0, 0.0, 0.0, 0
         for images, _ in loader:
             if len(images):
                 images = images.to(self.device)
-                x_hat = self.model.decode(self.model.encode(images)).float()
+                indices = self.model.encode(images)
+                x_hat = self.model.decode(indices).float()
                 s, p, n = s + ssim(x_hat, images).sum().item(), p + psnr(x_hat, images).sum().item(), n + len(images)
-        return {"val_ssim": s / max(n, 1), "val_psnr": p / max(n, 1)}
+                if self.reception:
+                    x_err = self.model.decode_features(hard_errors(self.model, indices, VAL_BER, flips)).float()
+                    e += ssim(x_err, images).sum().item()
+        row = {"val_ssim": s / max(n, 1), "val_psnr": p / max(n, 1)}
+        return {**row, "val_ssim_errors": e / max(n, 1)} if self.reception else row
+
+    def score(self, row: dict) -> float:
+        """What the best checkpoint maximises: the validation SSIM, with errors when training for them (a robust
+        receiver uses this decoder only for frames with a failed codeword)."""
+        return row.get("val_ssim_errors", row["val_ssim"])
 
     def _save(self, row: dict, rngs: list[dict]) -> None:
-        best = row["val_ssim"] > self.best_ssim
+        best = self.score(row) > self.best_ssim
         if best:
-            self.best_ssim = row["val_ssim"]
+            self.best_ssim = self.score(row)
             save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], val_ssim=row["val_ssim"],
                        val_psnr=row["val_psnr"], data=self.cfg.data)
         state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)), "epoch": self.epoch + 1,

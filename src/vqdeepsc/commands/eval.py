@@ -9,13 +9,16 @@ def add_arguments(parser):
     a = parser.add_argument
     a("--model", required=True, help="shipped model name or a .safetensors file written by training")
     a("--upper", metavar="NAME_OR_PATH", help="upper-bound model for method 'upper' (default: <model>-upper, shipped)")
+    a("--robust", metavar="NAME_OR_PATH", help="model with a decoder trained for errors (vqdeepsc train --channel-errors) "
+      "for the vq-robust-* methods (default: <model>-robust, shipped)")
     a("--data", required=True, help="data folder (train/val/test, Stanford Cars layout, or any folder of images)")
     a("--split", default="test", help="split to evaluate (default test)")
     a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels (default awgn,rayleigh,rician)")
     a("--snr", default="0:20:2", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:20:2)")
     a("--methods", default="vq,upper,jpeg",
       help="comma-separated: vq (VQ-DeepSC with the --dequantize receiver), vq-hard, vq-soft, vq-soft-erasures "
-           "(each receiver, side by side on the same channel draws), upper, jpeg, webp, jpeg2000, avif, heif "
+           "(each receiver, side by side on the same channel draws), vq-robust-hard, vq-robust-soft, "
+           "vq-robust-soft-erasures (with the --robust decoder), upper, jpeg, webp, jpeg2000, avif, heif "
            "(default vq,upper,jpeg)")
     a("--out", required=True, help="output folder: results.csv, results.json, table1.md (and grid.npz)")
     a("--limit", type=int, metavar="N", help="only N images of the split (a fixed random sample)")
@@ -39,26 +42,36 @@ def run(args):
     from ..folders import FolderLock
     from ..link.channel import parse_channels, parse_snr_list
     from ..receivers import get_receiver
-    from ..zoo import shipped
 
-    get_receiver(args.dequantize)
     methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
     channels = parse_channels(args.channels, args.rician_factor)
     if args.batch < 1 or args.grid < 0:
         raise ValueError(f"--batch must be positive and --grid not negative, got {args.batch} and {args.grid}")
     model, model_record = resolve_model(args.model, args.device)
-    upper, upper_record = None, None
-    if "upper" in methods:
-        spec = args.upper or (f"{args.model}-upper" if args.model in shipped() else None)
-        if spec is None:
-            raise ValueError("method 'upper' needs an upper-bound model: pass --upper NAME_OR_PATH "
-                             "or leave 'upper' out of --methods")
-        upper, upper_record = resolve_model(spec, args.device)
+    upper = _companion(args, "upper", "upper" in methods, "method 'upper' needs an upper-bound model: pass --upper "
+                       "NAME_OR_PATH or leave 'upper' out of --methods")
+    robust = _companion(args, "robust", any("robust" in m for m in methods + [args.dequantize]),
+                        "the robust receivers need a decoder trained for errors: pass --robust NAME_OR_PATH")
+    get_receiver(args.dequantize, robust[0])
     images, names = load_images(args.data, args.split, args.limit, args.crop)
     out = Path(args.out)
     with FolderLock(out, "results folder"):
         claim_results_folder(out, args.overwrite)
-        _evaluate(args, model, model_record, upper, upper_record, methods, snrs, channels, images, names, out)
+        _evaluate(args, model, model_record, upper, robust, methods, snrs, channels, images, names, out)
+
+
+def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
+    """(model, record) of ``--upper`` / ``--robust`` (default: the shipped ``<model>-<kind>``), or (None, None) if
+    no method wants it."""
+    from ..evaluate import resolve_model
+    from ..zoo import shipped
+
+    if not wanted:
+        return None, None
+    spec = getattr(args, kind) or (f"{args.model}-{kind}" if args.model in shipped() else None)
+    if spec is None:
+        raise ValueError(missing)
+    return resolve_model(spec, args.device)
 
 
 def claim_results_folder(out, overwrite: bool) -> None:
@@ -74,21 +87,21 @@ def claim_results_folder(out, overwrite: bool) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def _evaluate(args, model, model_record, upper, upper_record, methods, snrs, channels, images, names, out):
+def _evaluate(args, model, model_record, upper, robust, methods, snrs, channels, images, names, out):
     import time
     from pathlib import Path
 
     from ..budget import bit_budget, format_budget
     from ..evaluate import FORMAT_HEADER, evaluate, format_row, write_results
 
-    config = {"model": model_record, "upper": upper_record, "data": str(Path(args.data).resolve()),
+    config = {"model": model_record, "upper": upper[1], "robust": robust[1], "data": str(Path(args.data).resolve()),
               "split": args.split, "files": names, "limit": args.limit, "crop": args.crop}
     budget = bit_budget(model.preset, args.crop, args.crop)
     print(f"{model.preset.name} on {len(names)} images of {args.data} ({args.split}), "
           f"budget {budget['index_bits']} bits per image")
     print(FORMAT_HEADER)
     start = time.perf_counter()
-    result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper,
+    result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper[0], robust=robust[0],
                       rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
                       decoder=args.decoder, max_k=args.max_k, dequantize=args.dequantize,
                       on_row=lambda row: print(format_row(row), flush=True))

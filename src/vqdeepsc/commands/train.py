@@ -36,6 +36,9 @@ def add_arguments(parser):
     a("--ema-decay", type=float, help="EMA codebook updates with this decay (default: off)")
     a("--init-from", metavar="MODEL_FILE", help="start from the weights of this model file that fit (two-stage "
       "training: an upper bound's encoder and decoder, then the codebooks by k-means of its features)")
+    a("--channel-errors", type=float, metavar="MAX_BER", help="fine-tune only the decoder of the --init-from model "
+      "for channel errors: each image arrives error-free, with bit errors at a rate up to MAX_BER, or as soft "
+      "posteriors (the encoder, the codebooks and so the bits stay; try 0.25)")
     a("--crop", type=int, help="random training crop (the network is fully convolutional)")
     a("--val-crop", type=int, help="centre crop for validation (default 128)")
     a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
@@ -86,9 +89,11 @@ def run(args):
             trainer = Trainer(TrainConfig(**values), overwrite=args.overwrite)
         history = trainer.fit()
         if trainer.rank == 0 and history:
-            last = history[-1]
-            print(f"epoch {last['epoch']}: val SSIM {last['val_ssim']:.4f}, PSNR {last['val_psnr']:.2f} dB; "
-                  f"best val SSIM {trainer.best_ssim:.4f} -> {trainer.run_dir / 'best.safetensors'}")
+            last, best = history[-1], max(history, key=trainer.score)
+            errors = f", with errors {best['val_ssim_errors']:.4f}" if "val_ssim_errors" in best else ""
+            print(f"epoch {last['epoch']}: val SSIM {last['val_ssim']:.4f}, PSNR {last['val_psnr']:.2f} dB; best: "
+                  f"epoch {best['epoch']}, val SSIM {best['val_ssim']:.4f}{errors} -> "
+                  f"{trainer.run_dir / 'best.safetensors'}")
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
