@@ -130,3 +130,15 @@ def test_robust_receivers_use_their_decoder_only_for_failed_frames(sent):
         next(other.encoder.parameters()).add_(1.0)
     with pytest.raises(ValueError, match="was not fine-tuned from this 'small-4' model"):
         evaluate(model, images, methods=["vq-robust-soft"], channels=["awgn"], snr_db=[20.0], robust=other)
+
+
+@pytest.mark.parametrize("command", ["send", "eval", "demo"])
+def test_the_commands_default_to_the_measured_receiver(command):
+    import argparse
+
+    from vqdeepsc.cli import build_parser
+    from vqdeepsc.receivers import DEFAULT_RECEIVER
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    assert sub.get_default("dequantize") == DEFAULT_RECEIVER
+    assert all(name in sub.format_help() for name in RECEIVERS)

@@ -287,6 +287,7 @@ def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, t
     old, new = before.state_dict(), after.state_dict()
     assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
     assert any(not torch.equal(old[k], new[k]) for k in old if k.startswith("decoder."))
+    assert all(torch.equal(old[k], new[k]) for k in old if k.endswith(("running_mean", "running_var")))
     for bad in ({"channel_errors": 0.25}, {"channel_errors": 0.7, "init_from": str(source)},
                 {"channel_errors": 0.25, "init_from": str(source), "preset": "small-4-upper"}):
         with pytest.raises(ValueError, match="--channel-errors fine-tunes the decoder"):

@@ -33,7 +33,7 @@ from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
 from .link.phy import MAX_K, DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
-from .receivers import RECEIVERS, check_same_transmitter, get_receiver
+from .receivers import DEFAULT_RECEIVER, RECEIVERS, check_same_transmitter, get_receiver
 from .transceiver import Transceiver, link_rates, seeded
 
 METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS)
@@ -44,8 +44,6 @@ LABELS = {"vq": "VQ-DeepSC", **{f"vq-{r.name}": f"VQ-DeepSC, {r.label}" for r in
           **{f"vq-robust-{r.name}": f"VQ-DeepSC, {r.label}, decoder trained for errors" for r in RECEIVERS.values()},
           "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
           "heif": "HEIF"}
-DEFAULT_RECEIVER = "hard"
-"""The receiver of method ``vq`` and of ``send`` unless ``--dequantize`` says otherwise."""
 FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
           "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
 """Columns of ``results.csv`` (and keys of each row of ``results.json``); empty / null where they do not apply."""

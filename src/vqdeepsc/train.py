@@ -284,8 +284,12 @@ class Trainer:
     def _train_epoch(self) -> dict:
         cfg, model, disc = self.cfg, self.ddp, self.disc
         model.train(), disc.train()
-        if self.reception:  # frozen transmitter: no BatchNorm statistics or codebook updates
+        if self.reception:  # frozen transmitter, and the decoder's BatchNorm keeps its statistics (updated on
+            # batches of mixed clean and corrupted receptions they drift from what validation sees: measured)
             self.model.encoder.eval(), self.model.embedding_spaces.eval()
+            for m in self.model.decoder.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
         sums, n_images, skipped, t0 = {}, 0, 0, time.perf_counter()
         bar = tqdm(self._loader(self.epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", disable=self.rank != 0,
                    leave=False, dynamic_ncols=True)

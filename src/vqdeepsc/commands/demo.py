@@ -29,10 +29,7 @@ def run(args):
     from ..link.channel import parse_channels, parse_snr_list
     from .plot import draw
 
-    from ..receivers import get_receiver
-
     start = time.perf_counter()
-    get_receiver(args.dequantize)
     snrs, channels = parse_snr_list(args.snr), parse_channels(args.channels, args.rician_factor)
     models = [resolve_model(name.strip()) for name in args.models.split(",")]
     photos = embedded_photos(128)
@@ -41,8 +38,10 @@ def run(args):
           f"shipped models {', '.join(record['model'] for _, record in models)}; JPEG gets each model's bit budget")
     print(FORMAT_HEADER)
     out, folders = Path(args.out), []
+    robust = args.dequantize.startswith("robust-")
     for model, record in models:
-        result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs,
+        decoder = resolve_model(f"{record['model']}-robust")[0] if robust else None
+        result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs, robust=decoder,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images), decoder=args.decoder,
                           max_k=args.max_k, dequantize=args.dequantize, on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}

@@ -16,10 +16,11 @@ def add_decoder_arguments(parser):
 
 def add_dequantize_argument(parser):
     """``--dequantize``: the receiver of VQ-DeepSC (``vqdeepsc.receivers``), for the commands that send images."""
-    parser.add_argument("--dequantize", default="hard", metavar="RECEIVER",
-                        help="how received bits become features: hard (default; the codeword of each decided index), "
-                             "soft (the expected codeword under the LDPC decoder's posteriors) or soft-erasures "
-                             "(soft, with the bits of failed codewords erased)")
+    parser.add_argument("--dequantize", default="soft", metavar="RECEIVER",  # receivers.DEFAULT_RECEIVER
+                        help="how received bits become features: soft (default; the expected codeword under the LDPC "
+                             "decoder's posteriors), hard (the codeword of each decided index) or soft-erasures (soft, "
+                             "with the bits of failed codewords erased); robust-<one of them> also decodes frames "
+                             "with a failed codeword by a decoder trained for errors (--robust)")
 
 
 HELP = "BER and codeword error rate of the 5G LDPC + 16-QAM link against Es/N0"

@@ -12,6 +12,8 @@ def add_arguments(parser):
     parser.add_argument("--channel", required=True, help="awgn, rayleigh or rician")
     parser.add_argument("--snr", type=float, required=True, metavar="S", help="Es/N0 in dB")
     add_model_argument(parser)
+    parser.add_argument("--robust", metavar="NAME_OR_PATH", help="model with a decoder trained for errors, for "
+                        "--dequantize robust-* (default: <model>-robust, shipped)")
     parser.add_argument("--rician-factor", type=float, default=None, metavar="R",
                         help="Rician factor r >= 0 (rician channel only)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the channel realisation (default 0)")
@@ -25,13 +27,17 @@ def run(args):
     from ..link.channel import check_channel
     from ..link.phy import DigitalLink
     from ..metrics import psnr, ssim
-    from ..receivers import get_receiver
+    from ..receivers import check_same_transmitter, get_receiver
 
-    receiver = get_receiver(args.dequantize)
     check_channel(args.channel, args.rician_factor)
     output_format(args.output)
     image = load_image(args.image)
     model, _ = load_quantized(args.model)
+    robust = None
+    if args.dequantize.startswith("robust-"):
+        robust, _ = load_quantized(args.robust or f"{args.model}-robust")
+        check_same_transmitter(model, robust)
+    receiver = get_receiver(args.dequantize, robust)
     link = DigitalLink(args.channel, args.rician_factor, decoder=args.decoder, max_k=args.max_k)
     got = send_image(model, image, link, args.snr, args.seed, receiver)
     save_image(got.image, args.output)
