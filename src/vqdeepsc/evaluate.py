@@ -149,9 +149,9 @@ class ClassicSender:
 
 @torch.no_grad()
 def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
-             upper: VQDeepSC | None = None, robust: VQDeepSC | None = None, rician_factor: float = 2.0, seed: int = 0, batch: int = 16,
-             grid: int = 0, decoder: str = "early", max_k: int = MAX_K, dequantize: str = DEFAULT_RECEIVER,
-             on_row=None) -> dict:
+             upper: VQDeepSC | None = None, robust: VQDeepSC | None = None, rician_factor: float = 2.0,
+             seed: int = 0, batch: int = 16, grid: int = 0, decoder: str = "early", max_k: int = MAX_K,
+             dequantize: str = DEFAULT_RECEIVER, on_row=None) -> dict:
     """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
@@ -213,8 +213,7 @@ def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: l
     settings = {"preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
                 "snr_db": list(snr_db), "rician_factor": rician_factor, "fading": "per symbol",
                 "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": decoder,
-                "dequantize": dequantize,
-                "max_k": max_k, "seed": seed, "batch": batch, "versions": library_versions()}
+                "dequantize": dequantize, "max_k": max_k, "seed": seed, "batch": batch, "versions": library_versions()}
     out = {"results": rows, "settings": settings, "noiseless": noiseless, "budget_bits": budget}
     if grid:
         out["grid"] = {"original": _uint8(images[:grid]), **{m: _uint8(torch.stack(x)) for m, x in kept.items()},

@@ -99,7 +99,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             if points:
                 x, y, err = zip(*points)
                 style = "--" if method == "upper" else "-" if presets.index(preset) == 0 else "-."
-                budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1  # a classic codec: whose budget
+                # a classic codec: say whose budget
+                budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1
                 label = _method_label(method, preset) + (f" ({preset} budget)" if budget else "")
                 ax.errorbar(x, y, yerr=err, color=f"C{j}", marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
                             capsize=3, linestyle=style, label=label)

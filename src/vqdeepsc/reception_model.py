@@ -44,7 +44,8 @@ class SimulatedReception:
             raise ValueError(f"max_ber must be in (0, 0.5] and clean in [0, 1], got {max_ber} and {clean}")
         self.max_ber, self.clean = max_ber, clean
 
-    def __call__(self, model: VQDeepSC, indices: list[Tensor], generator: torch.Generator | None = None) -> list[Tensor]:
+    def __call__(self, model: VQDeepSC, indices: list[Tensor],
+                 generator: torch.Generator | None = None) -> list[Tensor]:
         bits = indices_to_bits(indices, model.preset.bits_per_index)
         batch, device = bits.shape[0], bits.device
 
@@ -67,8 +68,9 @@ class SimulatedReception:
         return f"SimulatedReception(max_ber={self.max_ber}, clean={self.clean})"
 
 
-def hard_errors(model: VQDeepSC, indices: list[Tensor], ber: float, generator: torch.Generator | None = None) -> list[Tensor]:
-    """Features of ``indices`` received with hard bit errors at exactly the rate ``ber`` per bit (validation)."""
+def hard_errors(model: VQDeepSC, indices: list[Tensor], ber: float,
+                generator: torch.Generator | None = None) -> list[Tensor]:
+    """Features of ``indices`` received with each bit flipped with probability ``ber`` (validation)."""
     bits = indices_to_bits(indices, model.preset.bits_per_index)
     flips = torch.rand(bits.shape, generator=generator, device=bits.device) < ber
     received = torch.where(flips, 1 - bits, bits)

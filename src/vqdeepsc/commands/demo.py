@@ -43,7 +43,8 @@ def run(args):
         decoder = resolve_model(f"{record['model']}-robust")[0] if robust else None
         result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs, robust=decoder,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images), decoder=args.decoder,
-                          max_k=args.max_k, dequantize=args.dequantize, on_row=lambda row: print(format_row(row), flush=True))
+                          max_k=args.max_k, dequantize=args.dequantize,
+                          on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])
         write_results(folders[-1], result, config)

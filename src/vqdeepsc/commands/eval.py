@@ -9,8 +9,8 @@ def add_arguments(parser):
     a = parser.add_argument
     a("--model", required=True, help="shipped model name or a .safetensors file written by training")
     a("--upper", metavar="NAME_OR_PATH", help="upper-bound model for method 'upper' (default: <model>-upper, shipped)")
-    a("--robust", metavar="NAME_OR_PATH", help="model with a decoder trained for errors (vqdeepsc train --channel-errors) "
-      "for the vq-robust-* methods (default: <model>-robust, shipped)")
+    a("--robust", metavar="NAME_OR_PATH", help="model with a decoder trained for errors (vqdeepsc train "
+      "--channel-errors) for the vq-robust-* methods (default: <model>-robust, shipped)")
     a("--data", required=True, help="data folder (train/val/test, Stanford Cars layout, or any folder of images)")
     a("--split", default="test", help="split to evaluate (default test)")
     a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels (default awgn,rayleigh,rician)")
