@@ -91,6 +91,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     channels = list(dict.fromkeys(r["channel"] for r in rows))
     lines = sorted(dict.fromkeys((r["preset"], r["method"]) for r in rows),
                    key=lambda line: (presets.index(line[0]), METHODS.index(line[1])))
+    colors = plt.get_cmap("tab10" if len(lines) <= 10 else "tab20").colors  # one colour per line
     fig, axes = plt.subplots(1, len(channels), figsize=(4.5 * len(channels), 3.8), squeeze=False, sharey=True)
     for ax, channel in zip(axes[0], channels):
         for j, (preset, method) in enumerate(lines):
@@ -102,7 +103,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
                 # a classic codec: say whose budget
                 budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1
                 label = _method_label(method, preset) + (f" ({preset} budget)" if budget else "")
-                ax.errorbar(x, y, yerr=err, color=f"C{j}", marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
+                ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
                             capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
         ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
