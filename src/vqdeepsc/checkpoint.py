@@ -80,6 +80,9 @@ def load_model(path: str | Path, expect_preset: str | None = None, device: str =
         raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
     state = _weights(path)
     model = VQDeepSC(preset, **json.loads(meta.get("quantizer_options", "{}")))
+    for name, identity in model.state_dict().items():  # files written before index labels: the identity
+        if name.startswith("index_labels_"):
+            state.setdefault(name, identity)
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

@@ -61,3 +61,19 @@ def binary_switching(codewords: Tensor, prior: Tensor, max_rounds: int = 200) ->
         labels[list(swap)] = labels[list(swap[::-1])]
         current = best
     return labels
+
+
+@torch.no_grad()
+def relabel(model, images: Tensor, batch: int = 64) -> list[Tensor]:
+    """Set every transmitted scale's index labels of ``model`` (a quantized ``VQDeepSC``) by binary switching,
+    with the codeword usage of ``images`` ([N, 3, H, W] in [0, 1]) as the prior. A pure relabelling: the error-free
+    round trip image -> bits -> image is unchanged. :output: the labels, one [N_l] permutation per scale."""
+    model.eval()
+    indices = [torch.cat(c) for c in zip(*(model.codeword_indices(x) for x in images.split(batch)))]
+    out = []
+    for space, labels, idx in zip(model.embedding_spaces, model.index_labels(), indices):
+        prior = torch.bincount(idx.flatten().cpu(), minlength=space.num_codes).double()
+        new = binary_switching(space.codewords().detach().cpu(), prior / prior.sum())
+        labels.copy_(new.to(labels.device))
+        out.append(new)
+    return out

@@ -93,7 +93,7 @@ class HardReceiver(Receiver):
     def features(self, model, received, posterior, shape):
         from .transceiver import to_indices
 
-        return [space.lookup(c) for space, c in zip(model.embedding_spaces, to_indices(model, received, *shape))]
+        return model.codeword_features(to_indices(model, received, *shape))
 
 
 class SoftReceiver(Receiver):
@@ -116,9 +116,10 @@ class SoftReceiver(Receiver):
         llr = posterior.llr.masked_fill(~posterior.reliable, 0.0) if self.erasures else posterior.llr
         hard = HardReceiver().features(model, received, posterior, shape)
         out = []
-        for space, h, l, r in zip(model.embedding_spaces, hard, split_payload(llr.float(), widths, shapes),
-                                  split_payload(posterior.reliable, widths, shapes)):
-            p = codeword_log_posteriors(l, space.num_codes, self.temperature).exp()
+        for space, labels, h, l, r in zip(model.embedding_spaces, model.index_labels(), hard,
+                                          split_payload(llr.float(), widths, shapes),
+                                          split_payload(posterior.reliable, widths, shapes)):
+            p = codeword_log_posteriors(l, space.num_codes, self.temperature).exp()[..., labels]  # label -> codeword
             out.append(torch.where(r.all(-1)[:, None], h, space.expected(p)))
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from ..config import Preset
@@ -14,7 +15,9 @@ class VQDeepSC(nn.Module):
     """The transceiver's neural parts for one preset.
 
     ``encode`` gives the *codes* of the transmitted scales (finest first): index tensors [B, H_l, W_l] int64
-    for a quantized preset, the features themselves [B, C_l, H_l, W_l] for an upper-bound preset.
+    for a quantized preset, the features themselves [B, C_l, H_l, W_l] for an upper-bound preset. The index of
+    codeword ``n`` is its label ``index_labels()[l][n]`` (a permutation stored with the model, the identity unless
+    set by :func:`vqdeepsc.labels.relabel`; files without labels load with the identity).
     ``decode`` rebuilds the images from those codes. ``forward`` is the training pass.
 
     :param preset: the configuration (``vqdeepsc.config``).
@@ -34,6 +37,26 @@ class VQDeepSC(nn.Module):
             make_quantizer(preset.quantizer, preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
             for l in preset.transmitted) if preset.quantized else nn.ModuleList()
         self.decoder = SemanticDecoder(preset.stem_channels, preset.widths, preset.transmitted)
+        for i, space in enumerate(self.embedding_spaces):
+            self.register_buffer(f"index_labels_{i}", torch.arange(space.num_codes))
+
+    def index_labels(self) -> list[Tensor]:
+        """``[N_l]`` int64 per transmitted scale: the label (transmitted index) of every codeword."""
+        return [getattr(self, f"index_labels_{i}") for i in range(len(self.embedding_spaces))]
+
+    def codeword_indices(self, images: Tensor) -> list[Tensor]:
+        """The quantizers' codeword indices [B, H_l, W_l] (before labelling) of every transmitted scale."""
+        self.check_images(images)
+        features = self.encoder(images)
+        return [space.quantize(features[l]) for space, l in zip(self.embedding_spaces, self.preset.transmitted)]
+
+    def codeword_features(self, codes: list[Tensor]) -> list[Tensor]:
+        """The codewords [B, C_l, H_l, W_l] of received indices (labels) [B, H_l, W_l], per transmitted scale."""
+        out = []
+        for space, labels, c in zip(self.embedding_spaces, self.index_labels(), codes):
+            space.check_indices(c)
+            out.append(space.features(torch.argsort(labels)[c]))
+        return out
 
     def check_images(self, images: Tensor) -> None:
         """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W multiples of 2^L."""
@@ -53,19 +76,17 @@ class VQDeepSC(nn.Module):
         return shapes
 
     def encode(self, images: Tensor) -> list[Tensor]:
-        self.check_images(images)
-        features = self.encoder(images)
         if not self.preset.quantized:
+            self.check_images(images)
+            features = self.encoder(images)
             return [features[l] for l in self.preset.transmitted]
-        return [space.quantize(features[l]) for space, l in zip(self.embedding_spaces, self.preset.transmitted)]
+        return [labels[i] for labels, i in zip(self.index_labels(), self.codeword_indices(images))]
 
     def decode(self, codes: list[Tensor]) -> Tensor:
         if len(codes) != len(self.preset.transmitted):
             raise ValueError(f"preset {self.preset.name!r} sends {len(self.preset.transmitted)} scales, "
                              f"got codes for {len(codes)}")
-        if not self.preset.quantized:
-            return self.decode_features(codes)
-        return self.decode_features([space.lookup(c) for space, c in zip(self.embedding_spaces, codes)])
+        return self.decode_features(self.codeword_features(codes) if self.preset.quantized else codes)
 
     def decode_features(self, features: list[Tensor]) -> Tensor:
         """The semantic decoder on received features ``[B, C_l, H_l, W_l]``, one per transmitted scale (codewords,

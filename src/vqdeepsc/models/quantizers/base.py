@@ -59,11 +59,15 @@ class Quantizer(nn.Module):
         raise NotImplementedError
 
     def lookup(self, indices: Tensor) -> Tensor:
+        self.check_indices(indices)
+        return self.features(indices)
+
+    def check_indices(self, indices: Tensor) -> None:
+        """``ValueError`` unless ``indices`` is an integer [B, H, W] tensor with values in [0, N)."""
         if indices.dtype.is_floating_point or indices.dim() != 3:
             raise ValueError(f"expected integer indices [B, H, W], got {indices.dtype} {list(indices.shape)}")
         if indices.numel() and not indices.is_meta and (int(indices.min()) < 0 or int(indices.max()) >= self.num_codes):
             raise ValueError(f"indices must lie in [0, {self.num_codes})")
-        return self.features(indices)
 
     def features(self, indices: Tensor) -> Tensor:
         """``lookup`` without its checks, for indices this quantizer made (the training hot path)."""
