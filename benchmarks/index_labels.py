@@ -2,7 +2,7 @@
 
     python benchmarks/index_labels.py --data ../shared/data [--models small-4,small-3] [--bers 0.001,0.01,0.1]
 
-For each shipped model: labels by binary switching (:mod:`vqdeepsc.labels`) with the codeword usage of the first
+For each shipped model (whatever labels it carries): codeword labels by binary switching (:mod:`vqdeepsc.labels`) with the codeword usage of the first
 ``--prior-images`` training tiles as prior; then on the validation tiles every bit of the labels is flipped with
 probability BER (the same flips for both labellings) and the hard receiver decodes. Prints a markdown table.
 """
@@ -24,12 +24,12 @@ def decode_with_errors(model, indices, labels, ber, seed):
     bits = indices_to_bits([lab[i] for lab, i in zip(labels, indices)], widths)
     flips = torch.rand(bits.shape, generator=torch.Generator().manual_seed(seed)) < ber
     received = bits_to_indices(torch.where(flips, 1 - bits, bits), widths, shapes)
-    owners = []
+    features = []
     for lab, r, space in zip(labels, received, model.embedding_spaces):
         owner = torch.empty_like(lab)
         owner[lab] = torch.arange(len(lab))
-        owners.append(owner[r.clamp_max(space.num_codes - 1)])
-    return model.decode(owners)
+        features.append(space.lookup(owner[r.clamp_max(space.num_codes - 1)]))
+    return model.decode_features(features)
 
 
 @torch.no_grad()
@@ -48,7 +48,7 @@ def main():
     tables = []
     for name in args.models.split(","):
         model = zoo.load(name)
-        prior_indices = [torch.cat(c) for c in zip(*(model.encode(x) for x in train.split(64)))]
+        prior_indices = [torch.cat(c) for c in zip(*(model.codeword_indices(x) for x in train.split(64)))]
         labels = []
         for space, idx in zip(model.embedding_spaces, prior_indices):
             prior = torch.bincount(idx.flatten(), minlength=space.num_codes).double()
@@ -58,7 +58,7 @@ def main():
             print(f"| {name} | {space.num_codes} | {single_error_cost(codewords, prior, torch.arange(space.num_codes)):.2f}"
                   f" -> {single_error_cost(codewords, prior, labels[-1]):.2f} |")
         identity = [torch.arange(space.num_codes) for space in model.embedding_spaces]
-        indices = [torch.cat(c) for c in zip(*(model.encode(x) for x in val.split(64)))]
+        indices = [torch.cat(c) for c in zip(*(model.codeword_indices(x) for x in val.split(64)))]
         for ber in bers:
             row = [name, f"{ber:g}"]
             for lab in (identity, labels):

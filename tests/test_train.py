@@ -301,7 +301,7 @@ def test_simulated_receptions():
     model = zoo.load("small-4")
     with torch.no_grad():
         indices = model.encode(torch.rand(64, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
-    clean = [space.lookup(c) for space, c in zip(model.embedding_spaces, indices)]
+    clean = model.codeword_features(indices)  # the transmitted indices are labels
     exact = SimulatedReception(0.25, clean=1.0)(model, indices)
     assert all(torch.equal(a, b) for a, b in zip(exact, clean))
     corrupted = SimulatedReception(0.25, clean=0.0)(model, indices, torch.Generator().manual_seed(1))
