@@ -2,9 +2,10 @@
 
     python benchmarks/index_labels.py --data ../shared/data [--models small-4,small-3] [--bers 0.001,0.01,0.1]
 
-For each shipped model (whatever labels it carries): codeword labels by binary switching (:mod:`vqdeepsc.labels`) with the codeword usage of the first
-``--prior-images`` training tiles as prior; then on the validation tiles every bit of the labels is flipped with
-probability BER (the same flips for both labellings) and the hard receiver decodes. Prints a markdown table.
+For each shipped model (whatever labels it carries): codeword labels by binary switching (:mod:`vqdeepsc.labels`)
+with the codeword usage of the first ``--prior-images`` training tiles as prior; then on the validation tiles
+every bit of the labels is flipped with probability BER (the same flips for both labellings) and the hard receiver
+decodes. Prints a markdown table.
 """
 
 import argparse
@@ -55,8 +56,9 @@ def main():
             prior /= prior.sum()
             codewords = space.codewords()
             labels.append(binary_switching(codewords, prior))
-            print(f"| {name} | {space.num_codes} | {single_error_cost(codewords, prior, torch.arange(space.num_codes)):.2f}"
-                  f" -> {single_error_cost(codewords, prior, labels[-1]):.2f} |")
+            identity_cost = single_error_cost(codewords, prior, torch.arange(space.num_codes))
+            print(f"| {name} | {space.num_codes} | {identity_cost:.2f} -> "
+                  f"{single_error_cost(codewords, prior, labels[-1]):.2f} |")
         identity = [torch.arange(space.num_codes) for space in model.embedding_spaces]
         indices = [torch.cat(c) for c in zip(*(model.codeword_indices(x) for x in val.split(64)))]
         for ber in bers:

@@ -168,8 +168,7 @@ class Reception:
 @torch.no_grad()
 def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0, receiver=None) -> Reception:
     """The whole per-image pipeline: image -> indices -> bits -> ``link`` at ``snr_db`` (channel draw seeded by
-    ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions, the paper's) -> features -> image (by the
-    receiver's own decoder if it has one and a codeword failed, else by ``model``'s).
+    ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions, the paper's) -> image.
 
     :input image: [1, 3, H, W] in [0, 1], any H, W (padded and cropped back).
     """
@@ -179,9 +178,7 @@ def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 
     height, width = image.shape[2:]
     received, stats, posterior = link(image_to_bits(model, image), snr_db, seeded(seed, link), soft=True)
     padded, receiver = padded_size(model, height, width), receiver or HardReceiver()
-    features = receiver.features(model, received, posterior, padded)
-    decoder = receiver.decoder if receiver.decoder is not None and not posterior.reliable.all() else model
-    return Reception(decoder.decode_features(features)[:, :, :height, :width], stats, padded)
+    return Reception(receiver.reconstruct(model, received, posterior, padded)[:, :, :height, :width], stats, padded)
 
 
 @torch.no_grad()

@@ -103,8 +103,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
                 # a classic codec: say whose budget
                 budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1
                 label = _method_label(method, preset) + (f" ({preset} budget)" if budget else "")
-                ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6], markersize=4,
-                            capsize=3, linestyle=style, label=label)
+                ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
+                            markersize=4, capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
         ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
         ax.grid(alpha=0.3)

@@ -13,8 +13,8 @@ receiver is one :class:`Receiver` subclass here and one entry in :data:`RECEIVER
   (``llr = 0``): such an index gets the mean codeword.
 
 Any receiver can also decode with another model's semantic decoder (``decoder``): one fine-tuned for channel
-errors (``vqdeepsc train --channel-errors``) from the sending model, whose encoder and codebooks it shares. The
-transceiver uses that decoder only for frames with a codeword that failed its parity check, so the error-free
+errors (``vqdeepsc train --channel-errors``) from the sending model, whose encoder and codebooks it shares.
+``reconstruct`` uses that decoder only for frames with a codeword that failed its parity check, so the error-free
 quality is the sending model's.
 """
 
@@ -61,7 +61,8 @@ class Receiver:
     :input received: ``[B, n_bits]`` hard-decided bits (0/1).
     :input posterior: their :class:`~.link.phy.Posterior`.
     :input shape: ``(H, W)`` of the images.
-    :output: ``[B, C_l, H_l, W_l]`` per transmitted scale, finest first.
+    :output (features): ``[B, C_l, H_l, W_l]`` per transmitted scale, finest first.
+    :output (reconstruct): ``[B, 3, H, W]``, the images.
     """
 
     kind, description = "", ""
@@ -80,8 +81,28 @@ class Receiver:
     def label(self) -> str:
         return f"{self.description}, decoder trained for errors" if self.decoder is not None else self.description
 
+    @property
+    def reads_failures(self) -> bool:
+        """Whether a frame whose bits are all right but whose codeword failed a parity check can come out other than
+        noiseless (so it must be reconstructed)."""
+        return self.uses_posterior or self.decoder is not None
+
     def features(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> list[Tensor]:
         raise NotImplementedError
+
+    def reconstruct(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> Tensor:
+        """The images: ``features`` decoded by ``model``, and by ``decoder`` for frames with a failed codeword."""
+        features = self.features(model, received, posterior, shape)
+        if self.decoder is None:
+            return model.decode_features(features)
+        failed = ~posterior.reliable.all(1)
+        images = None
+        for decoder, frames in ((model, ~failed), (self.decoder, failed)):
+            if frames.any():
+                part = decoder.decode_features([f[frames] for f in features])
+                images = part.new_empty(len(failed), *part.shape[1:]) if images is None else images
+                images[frames] = part
+        return images
 
 
 class HardReceiver(Receiver):

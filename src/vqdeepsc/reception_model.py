@@ -60,9 +60,9 @@ class SimulatedReception:
         mu = SOFT_MU[0] + (SOFT_MU[1] - SOFT_MU[0]) * uniform(batch, 1)
         noise = torch.randn(bits.shape, generator=generator, device=device)
         llr = torch.where(soft, sign * mu + torch.sqrt(2 * mu) * noise, sign * CERTAIN)
-        height, width = (s << (model.preset.transmitted[0] + 1) for s in indices[0].shape[1:])
         unreliable = torch.zeros_like(bits, dtype=torch.bool)
-        return SoftReceiver().features(model, (llr >= 0).float(), Posterior(llr, unreliable), (height, width))
+        posterior = Posterior(llr, unreliable)
+        return SoftReceiver().features(model, (llr >= 0).float(), posterior, image_size(model, indices))
 
     def __repr__(self) -> str:
         return f"SimulatedReception(max_ber={self.max_ber}, clean={self.clean})"
@@ -74,6 +74,11 @@ def hard_errors(model: VQDeepSC, indices: list[Tensor], ber: float,
     bits = indices_to_bits(indices, model.preset.bits_per_index)
     flips = torch.rand(bits.shape, generator=generator, device=bits.device) < ber
     received = torch.where(flips, 1 - bits, bits)
-    height, width = (s << (model.preset.transmitted[0] + 1) for s in indices[0].shape[1:])
-    return HardReceiver().features(model, received, None, (height, width))
+    certain = Posterior((2 * received - 1) * CERTAIN, torch.ones_like(received, dtype=torch.bool))
+    return HardReceiver().features(model, received, certain, image_size(model, indices))
+
+
+def image_size(model: VQDeepSC, indices: list[Tensor]) -> tuple[int, int]:
+    """``(H, W)`` of the images whose finest transmitted scale has the indices ``indices[0]`` [B, H_l, W_l]."""
+    return tuple(s << (model.preset.transmitted[0] + 1) for s in indices[0].shape[1:])
 

@@ -156,7 +156,8 @@ class Trainer:
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
         self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init,
-                              dead_code_threshold=config.dead_code_threshold, ema_decay=config.ema_decay).to(self.device)
+                              dead_code_threshold=config.dead_code_threshold,
+                              ema_decay=config.ema_decay).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)

@@ -55,28 +55,17 @@ class Transceiver:
 
     @torch.no_grad()
     def reconstruct(self, receiver, reception: tuple[Tensor, Posterior, dict]) -> Tensor:
-        """A receiver with its own decoder uses it only for the frames with a codeword that failed its parity
-        check (the receiver knows which): the others get the sending model's decoder, so error-free quality stays."""
+        """Runs ``receiver`` on the frames with a wrong bit, and on those with a failed codeword if the receiver
+        reads failures; every other frame is the noiseless reconstruction."""
         received, posterior, _ = reception
-        failed = ~posterior.reliable.all(1)
         redo = (received != self.bits).any(1)
-        if receiver.uses_posterior or receiver.decoder is not None:
-            redo |= failed
-        robust = failed if receiver.decoder is not None else torch.zeros_like(failed)
+        if receiver.reads_failures:
+            redo |= ~posterior.reliable.all(1)
         x_hat = self.noiseless.clone()
-        for decoder, frames in ((self.model, redo & ~robust), (receiver.decoder, redo & robust)):
-            for part in frames.nonzero().flatten().split(self.batch) if frames.any() else ():
-                features = receiver.features(self.model, received[part], Posterior(posterior.llr[part],
-                                                                                   posterior.reliable[part]), self.size)
-                x_hat[part] = decoder.decode_features(features)
+        for part in redo.nonzero().flatten().split(self.batch) if redo.any() else ():
+            x_hat[part] = receiver.reconstruct(self.model, received[part],
+                                               Posterior(posterior.llr[part], posterior.reliable[part]), self.size)
         return x_hat
-
-    def send(self, link, snr_db: float, seeds: list[int], receiver=None) -> tuple[Tensor, dict]:
-        """``receive`` then ``reconstruct`` (default: the hard receiver): :output: (x_hat, info)."""
-        from .receivers import HardReceiver
-
-        reception = self.receive(link, snr_db, seeds)
-        return self.reconstruct(receiver or HardReceiver(), reception), reception[2]
 
 
 def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[Tensor]:
