@@ -20,8 +20,8 @@ from vqdeepsc.baselines import fit_to_budget, get_codec, send_file, to_image
 from vqdeepsc.budget import bit_budget
 from vqdeepsc.checkpoint import load_model
 from vqdeepsc.config import get_preset
-from vqdeepsc.data import embedded_photos
-from vqdeepsc.evaluate import evaluate, link_seed, load_images
+from vqdeepsc.data import embedded_photos, load_images
+from vqdeepsc.evaluate import evaluate, link_seed
 from vqdeepsc.link.channel import parse_snr_list
 from vqdeepsc.link.phy import DigitalLink
 from vqdeepsc.metrics import ssim

@@ -13,7 +13,7 @@ import argparse
 import torch
 
 from vqdeepsc.data import ImageDataset, split_files
-from vqdeepsc.evaluate import resolve_model
+from vqdeepsc.zoo import resolve_model
 from vqdeepsc.losses import discriminator_loss
 from vqdeepsc.models.discriminator import PatchDiscriminator
 

@@ -13,7 +13,7 @@ import argparse
 import torch
 
 from vqdeepsc import zoo
-from vqdeepsc.evaluate import load_images
+from vqdeepsc.data import load_images
 from vqdeepsc.labels import binary_switching, single_error_cost
 from vqdeepsc.link.bits import bits_to_indices, indices_to_bits
 from vqdeepsc.metrics import psnr, ssim

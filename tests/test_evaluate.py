@@ -13,7 +13,9 @@ from vqdeepsc.checkpoint import save_model
 from vqdeepsc.cli import main
 from vqdeepsc.config import get_preset
 from vqdeepsc.data import to_tensor
-from vqdeepsc.evaluate import FIELDS, evaluate, load_images
+from vqdeepsc.data import load_images
+from vqdeepsc.evaluate import evaluate
+from vqdeepsc.results import FIELDS
 from vqdeepsc.link.phy import DigitalLink, LinkStats
 from vqdeepsc.models.system import VQDeepSC
 
@@ -46,10 +48,10 @@ class FixedLink:
     def __init__(self, corrupt):
         self.corrupt = corrupt
 
-    def __call__(self, bits, snr_db, generator=None):
+    def send(self, bits, snr_db, generators=None):
         received = self.corrupt(bits.clone())
-        errors = int((received != bits).sum())
-        return received, LinkStats(bits.shape[1] // 4, 0, bits.numel(), errors, 1, int(errors > 0))
+        errors = (received != bits).sum(1).tolist()
+        return received, [LinkStats(bits.shape[1] // 4, 0, bits.shape[1], e, 1, int(e > 0)) for e in errors], None
 
 
 def test_noiseless_transport_gives_the_local_decode(jpeg_file):
@@ -85,7 +87,7 @@ def test_error_free_frames_reuse_the_noiseless_reconstruction(photo_dir, models)
     model.decode_features = lambda features: calls.append(features[0].shape[0]) or decode(features)
     result = evaluate(model, images, methods=["vq"], channels=["awgn"], snr_db=[40.0, -5.0])
     high, low = result["results"]
-    assert calls == [2, 2]  # the noiseless pass, then only the two damaged frames at -5 dB
+    assert calls == [1] * 4  # the noiseless pass, then only the two damaged frames at -5 dB (one image a call)
     assert high["frame_error_rate"] == 0 and high["ssim"] == result["noiseless"]["vq"]["ssim"]
     assert low["frame_error_rate"] == 1 and low["ber"] > 0.1
 

@@ -8,7 +8,7 @@ import torch
 
 from vqdeepsc.cli import main
 from vqdeepsc.link.channel import snr_db_to_no
-from vqdeepsc.link.ldpc import LDPCDecoder
+from vqdeepsc.link.ldpc import SionnaLDPCDecoder
 from vqdeepsc.link.phy import DigitalLink, plan_codewords
 
 
@@ -47,7 +47,7 @@ def hard(posterior):
 def test_a_valid_codeword_stops_at_the_first_check(code):
     encoder, llrs = code
     u, llr = llrs(8, 30.0)
-    decoder = LDPCDecoder(encoder)
+    decoder = SionnaLDPCDecoder(encoder)
     posterior, iterations, valid = decoder(llr)
     assert torch.equal(hard(posterior), u) and (iterations == decoder.checks[0]).all() and decoder.checks[0] < 20
     assert valid.all()
@@ -56,8 +56,8 @@ def test_a_valid_codeword_stops_at_the_first_check(code):
 def test_a_corrected_codeword_is_corrected_identically(code):
     encoder, llrs = code
     u, llr = llrs(64, 4.0)
-    early, iterations, early_valid = LDPCDecoder(encoder)(llr)
-    fixed, fixed_iterations, fixed_valid = LDPCDecoder(encoder, early_stop=False)(llr)
+    early, iterations, early_valid = SionnaLDPCDecoder(encoder)(llr)
+    fixed, fixed_iterations, fixed_valid = SionnaLDPCDecoder(encoder, early_stop=False)(llr)
     early, fixed = hard(early), hard(fixed)
     channel_errors = ((llr > 0).float()[:, :240] != u).any(dim=1)
     corrected = (fixed == u).all(dim=1) & channel_errors
@@ -79,9 +79,9 @@ def test_early_and_fixed_decoders_agree_at_the_waterfall():
     codeword is identical."""
     encoder, llrs = make_code(40)
     u, llr = llrs(3000, 3.0)
-    early_decoder = LDPCDecoder(encoder)
+    early_decoder = SionnaLDPCDecoder(encoder)
     early, iterations, early_valid = early_decoder(llr)
-    fixed, _, fixed_valid = LDPCDecoder(encoder, early_stop=False)(llr)
+    fixed, _, fixed_valid = SionnaLDPCDecoder(encoder, early_stop=False)(llr)
     early, fixed = hard(early), hard(fixed)
     wrong_early, wrong_fixed = (early != u).any(dim=1).float(), (fixed != u).any(dim=1).float()
     p = wrong_fixed.mean().item()

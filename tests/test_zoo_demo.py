@@ -7,7 +7,7 @@ import pytest
 
 from vqdeepsc import zoo
 from vqdeepsc.cli import main
-from vqdeepsc.evaluate import format_row
+from vqdeepsc.results import format_row
 
 
 def test_shipped_model_loads_and_an_altered_file_is_refused(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("demo", "budget", "link", "train", "eval", "plot", "send", "encode", "decode", "relabel")
+COMMANDS = ("demo", "budget", "link", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel")
 
 
 def build_parser() -> argparse.ArgumentParser:

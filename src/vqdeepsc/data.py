@@ -178,3 +178,22 @@ def embedded_photos(size: int = 128, names: tuple[str, ...] = EMBEDDED_PHOTOS) -
         image = fit_short_side(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"), size)
         out[name] = to_tensor(center_crop(image, size))
     return out
+
+
+def load_images(data: str | Path, split: str, limit: int | None = None, size: int = 128) -> tuple[Tensor, list[str]]:
+    """``limit`` images of ``split`` (a fixed random sample, in sorted order; all if ``None``), centre-cropped by
+    the crop rule of :mod:`vqdeepsc.data`. A random sample, because neighbouring tiles come from one photo.
+
+    :output images: [N, 3, size, size] in [0, 1] (unreadable files are skipped with a warning).
+    :output names: their paths relative to ``data``.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError(f"--limit must be positive, got {limit}")
+    files = sorted(split_files(data, split))
+    if limit is not None and limit < len(files):
+        files = sorted(random.Random(SPLIT_SEED).sample(files, limit))
+    dataset = ImageDataset(files, size)
+    kept = [(f, x) for f, x in ((f, dataset[i]) for i, f in enumerate(files)) if x is not None]
+    if not kept:
+        raise ValueError(f"no readable images in split {split!r} of {data}")
+    return torch.stack([x for _, x in kept]), [str(f.relative_to(data)) for f, _ in kept]

@@ -1,98 +1,36 @@
-"""VQ-DeepSC against its upper bound and classic codecs over channel x SNR (the paper's Fig. 3).
+"""VQ-DeepSC against its upper bound and classic codecs over channel x SNR (the paper's Fig. 3): the sweep.
 
 Each method encodes every image once: VQ-DeepSC its indices (and their noiseless reconstruction), the upper
 bound its reconstruction, a classic codec its file under VQ-DeepSC's bit budget
-(:func:`~vqdeepsc.baselines.fit_to_budget`). At every channel and SNR only the link runs, one image per call with
-a generator seeded by (seed, channel, SNR, image): an image's result does not depend on the other images, on
-``limit`` or on ``batch``, and payloads of one length (VQ-DeepSC's bits, a classic file padded to the budget)
-meet the same channel realisation. The semantic decoder runs only on the images whose indices changed; an
-error-free frame reuses the noiseless reconstruction. The upper bound is noiseless (no link): its row is the
-same at every channel and SNR.
+(:func:`~vqdeepsc.baselines.fit_to_budget`). At every channel and SNR only the link runs, ``batch`` images per
+call, each with its own generator seeded by (seed, channel, SNR, image index in the split), and the network sees
+one image at a time: an image's result does not depend on the other images, on ``limit``, on ``batch`` or on the
+shard it is in, and payloads of one length (VQ-DeepSC's bits, a classic file padded to the budget) meet the same channel realisation. The semantic
+decoder runs only on the images whose indices changed; an error-free frame reuses the noiseless reconstruction.
+The upper bound is noiseless (no link): its row is the same at every channel and SNR.
+
+Each finished point is a per-image record (:mod:`vqdeepsc.results`), from which the result rows are made.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
-import math
-import platform
-import random
-from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from . import zoo
-from .baselines import CODECS, fit_to_budget, get_codec, send_file, to_image
 from .budget import bit_budget
-from .checkpoint import atomic_write, load_model
-from .data import SPLIT_SEED, ImageDataset, split_files, to_tensor
-from .link.phy import MAX_K, DigitalLink
+from .link.phy import DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
-from .receivers import DEFAULT_RECEIVER, RECEIVERS, check_same_transmitter, get_receiver
-from .transceiver import Transceiver, link_rates, seeded
+from .receivers import DEFAULT_RECEIVER, check_same_transmitter, get_receiver
+from .results import library_versions, rows
+from .senders import ClassicSender, UpperBound
+from .transceiver import Transceiver
 
-METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS)
-"""``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``), ``vq-<receiver>`` with that
-receiver (:data:`~vqdeepsc.receivers.RECEIVERS`), ``vq-robust-<receiver>`` with it and a decoder trained for
-errors (``robust``); every VQ-DeepSC method sees the same receptions."""
-LABELS = {"vq": "VQ-DeepSC", **{f"vq-{r.name}": f"VQ-DeepSC, {r.label}" for r in RECEIVERS.values()},
-          **{f"vq-robust-{r.name}": f"VQ-DeepSC, {r.label}, decoder trained for errors" for r in RECEIVERS.values()},
-          "upper": "upper bound (noiseless)", "jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
-          "heif": "HEIF"}
-FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
-          "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
-"""Columns of ``results.csv`` (and keys of each row of ``results.json``); empty / null where they do not apply."""
-RESULTS_FORMAT = "vqdeepsc-eval/1"
-LIBRARIES = ("vqdeepsc", "torch", "sionna-no-rt", "pillow", "numpy", "pytorch-msssim", "pillow-heif")
-
-
-def parse_methods(text: str) -> list[str]:
-    """``"vq,upper,jpeg"`` -> ``["vq", "upper", "jpeg"]``; ``ValueError`` naming the known methods otherwise."""
-    methods = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        raise ValueError(f"unknown method {unknown[0] if unknown else text!r}; known methods: {', '.join(METHODS)}")
-    return methods
-
-
-def resolve_model(spec: str, device: str = "cpu") -> tuple[VQDeepSC, dict]:
-    """A shipped model's name or a ``.safetensors`` file of ``save_model`` -> (model in eval mode, its record:
-    ``model`` (spec), ``file``, ``sha256``, ``preset``)."""
-    shipped = zoo.shipped()
-    if spec in shipped:
-        record = shipped[spec]
-        return zoo.load(spec, device), {"model": spec, "file": record["file"], "sha256": record["sha256"],
-                                        "preset": record["preset"]}
-    path = Path(spec)
-    if not path.is_file():
-        raise ValueError(f"no shipped model or model file {spec!r} (shipped: {', '.join(shipped) or 'none'})")
-    model = load_model(path, device=device)
-    return model, {"model": spec, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                   "preset": model.preset.name}
-
-
-def load_images(data: str | Path, split: str, limit: int | None = None, size: int = 128) -> tuple[Tensor, list[str]]:
-    """``limit`` images of ``split`` (a fixed random sample, in sorted order; all if ``None``), centre-cropped by
-    the crop rule of :mod:`vqdeepsc.data`. A random sample, because neighbouring tiles come from one photo.
-
-    :output images: [N, 3, size, size] in [0, 1] (unreadable files are skipped with a warning).
-    :output names: their paths relative to ``data``.
-    """
-    if limit is not None and limit < 1:
-        raise ValueError(f"--limit must be positive, got {limit}")
-    files = sorted(split_files(data, split))
-    if limit is not None and limit < len(files):
-        files = sorted(random.Random(SPLIT_SEED).sample(files, limit))
-    dataset = ImageDataset(files, size)
-    kept = [(f, x) for f, x in ((f, dataset[i]) for i, f in enumerate(files)) if x is not None]
-    if not kept:
-        raise ValueError(f"no readable images in split {split!r} of {data}")
-    return torch.stack([x for _, x in kept]), [str(f.relative_to(data)) for f, _ in kept]
+RESUMABLE_SETTINGS_IGNORED = ("batch", "decoder_workers")
+"""Settings that do not change the results: a sweep may be resumed with other values."""
 
 
 def link_seed(seed: int, channel: str, snr_db: float, image: int) -> int:
@@ -100,186 +38,137 @@ def link_seed(seed: int, channel: str, snr_db: float, image: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}/{channel}/{snr_db:g}/{image}".encode()).digest()[:8], "little") >> 1
 
 
-def mean_ci95(values: Tensor) -> tuple[float, float]:
-    """Mean and 95 % confidence half-width ``1.96 std / sqrt(n)`` (sample std; 0 for one value)."""
-    values = values.double()
-    std = values.std().item() if values.numel() > 1 else 0.0
-    return values.mean().item(), 1.96 * std / math.sqrt(values.numel())
-
-
-def score(x_hat: Tensor, images: Tensor) -> dict:
-    """:input x_hat, images: [N, 3, H, W]. :output: ``ssim``, ``ssim_ci95``, ``psnr``, ``psnr_ci95``."""
+def image_scores(x_hat: Tensor, images: Tensor) -> dict:
+    """:input x_hat, images: [N, 3, H, W]. :output: per-image ``ssim`` and ``psnr`` lists."""
     x_hat = x_hat.cpu()
-    (s, s_ci), (p, p_ci) = mean_ci95(ssim(x_hat, images)), mean_ci95(psnr(x_hat, images))
-    return {"ssim": s, "ssim_ci95": s_ci, "psnr": p, "psnr_ci95": p_ci}
+    return {"ssim": ssim(x_hat, images).double().tolist(), "psnr": psnr(x_hat, images).double().tolist()}
 
 
-class UpperBound:
-    """The network without quantization, noiseless: ``noiseless`` [N, 3, H, W] is its only output."""
-
-    def __init__(self, model: VQDeepSC, images: Tensor, batch: int):
-        self.noiseless = torch.cat([model.decode(model.encode(x)) for x in images.split(batch)])
-        self.info = {}
-
-
-class ClassicSender:
-    """A classic codec's budget-fitted file per image (fitted once), padded to the budget and sent over the link.
-
-    :input images: [N, 3, H, W] in [0, 1].
-    :attr noiseless: [N, 3, H, W], the local decode of the files.
-    """
-
-    def __init__(self, name: str, images: Tensor, budget_bits: int):
-        self.codec, self.budget_bits, self.size = get_codec(name), budget_bits, (images.shape[3], images.shape[2])
-        self.files = [fit_to_budget(self.codec, to_image(x), budget_bits) for x in images]
-        self.noiseless = torch.stack([to_tensor(self.codec.decode(f.data, self.size)) for f in self.files])
-        n = len(self.files)
-        self.info = {"quality": sum(f.quality for f in self.files) / n,
-                     "excess_bits": sum(f.excess_bits for f in self.files) / n,
-                     "source_bits": sum(8 * len(f.data) for f in self.files) / n}
-
-    def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
-        got = [send_file(self.codec, f.data, link, snr_db, self.size, payload_bits=self.budget_bits,
-                         generator=seeded(s, link)) for f, s in zip(self.files, seeds)]
-        n = len(got)
-        return torch.stack([g.image for g in got]), {**link_rates([g.stats for g in got]),
-                                                     "frame_error_rate": sum(g.changed for g in got) / n,
-                                                     "failure_rate": sum(g.failed for g in got) / n}
-
-
-@torch.no_grad()
-def evaluate(model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str], snr_db: list[float],
-             upper: VQDeepSC | None = None, robust: VQDeepSC | None = None, rician_factor: float = 2.0,
-             seed: int = 0, batch: int = 16, grid: int = 0, decoder: str = "early", max_k: int = MAX_K,
-             dequantize: str = DEFAULT_RECEIVER, on_row=None) -> dict:
-    """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR.
+class Evaluation:
+    """The senders of one evaluation, ready to sweep.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
-    :param methods: from :data:`METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
-    :param decoder, max_k: the link's LDPC decoder and longest codeword (see :class:`~.link.phy.DigitalLink`).
+    :param methods: from :data:`~vqdeepsc.methods.METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
+    :param batch: images per link call (the network sees one image at a time).
+    :param link_options: keywords of :class:`~.link.phy.DigitalLink` (``decoder``, ``max_k``, ``backend``,
+        ``workers``; its defaults otherwise).
     :param robust: the model whose decoder the ``vq-robust-*`` methods use (fine-tuned from ``model`` for errors).
     :param dequantize: the receiver of method ``vq`` (a name in :data:`~vqdeepsc.receivers.RECEIVERS`, or
         ``robust-<name>``).
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
-    :param on_row: called with every result row as it is made.
+    :param image_ids: each image's index in the evaluated split (default ``0 .. N-1``), which seeds its channel.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
-    :output: dict with ``results`` (rows keyed by :data:`FIELDS`), ``settings`` (these arguments, the link and the
-        library versions, for the results' ``config``), ``noiseless`` (method -> scores and file
-        statistics without the link), ``budget_bits``, and ``grid`` (name -> uint8 array; ``original`` and
-        noiseless methods [G, 3, H, W], the others [S, G, 3, H, W]) with ``grid_meta`` (preset, channel, SNRs).
+    :attr settings: these arguments, the link and the library versions (for the results' ``config``).
+    :attr noiseless: method -> per-image record without the link (scores and payload description).
     """
-    if not model.preset.quantized:
-        raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
-    if "upper" in methods and (upper is None or upper.preset.quantized):
-        raise ValueError("method 'upper' needs an upper-bound model (an '*-upper' preset)")
-    if not channels or not snr_db:
-        raise ValueError("nothing to evaluate: no channel or no SNR")
-    device = next(model.parameters()).device
-    budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-    if robust is not None:
-        check_same_transmitter(model, robust)
-    receivers = {m: get_receiver(dequantize if m == "vq" else m[3:], robust) for m in methods
-                 if m.split("-")[0] == "vq"}
-    transceiver = Transceiver(model, images.to(device), batch) if receivers else None
-    senders = {m: transceiver if m in receivers
-               else UpperBound(upper, images.to(device), batch) if m == "upper"
-               else ClassicSender(m, images, budget) for m in methods}
-    noiseless = {m: {**score(s.noiseless, images), **s.info} for m, s in senders.items()}
-    grid_channel = "awgn" if "awgn" in channels else channels[0]
-    kept = {m: [] for m in methods if m != "upper"}
-    rows = []
-    for channel in channels:
-        link = DigitalLink(channel, rician_factor if channel == "rician" else None, decoder=decoder, max_k=max_k,
-                           device=str(device))
-        for snr in snr_db:
-            seeds = [link_seed(seed, channel, snr, i) for i in range(len(images))]
-            reception = transceiver.receive(link, snr, seeds) if transceiver else None
-            for method, sender in senders.items():
-                if method == "upper":
-                    row = noiseless[method]
-                else:
-                    if method in receivers:
-                        x_hat, extra = transceiver.reconstruct(receivers[method], reception), reception[2]
-                    else:
-                        x_hat, extra = sender.send(link, snr, seeds)
-                    row = {**score(x_hat, images), **sender.info, **extra}
-                    if grid and channel == grid_channel:
-                        kept[method].append(x_hat[:grid].cpu())
-                row = {"preset": model.preset.name, "method": method, "channel": channel, "snr_db": snr,
-                       "images": len(images), **row}
-                rows.append({k: row.get(k) for k in FIELDS})
-                if on_row:
-                    on_row(rows[-1])
-    settings = {"preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
-                "snr_db": list(snr_db), "rician_factor": rician_factor, "fading": "per symbol",
-                "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": decoder,
-                "dequantize": dequantize, "max_k": max_k, "seed": seed, "batch": batch, "versions": library_versions()}
-    out = {"results": rows, "settings": settings, "noiseless": noiseless, "budget_bits": budget}
-    if grid:
-        out["grid"] = {"original": _uint8(images[:grid]), **{m: _uint8(torch.stack(x)) for m, x in kept.items()},
-                       **({"upper": _uint8(senders["upper"].noiseless[:grid])} if "upper" in senders else {})}
-        out["grid_meta"] = {"preset": model.preset.name, "channel": grid_channel, "snr_db": list(snr_db)}
-    return out
+
+    def __init__(self, model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str],
+                 snr_db: list[float], upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
+                 rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
+                 link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
+                 image_ids: list[int] | None = None):
+        if not model.preset.quantized:
+            raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
+        if "upper" in methods and (upper is None or upper.preset.quantized):
+            raise ValueError("method 'upper' needs an upper-bound model (an '*-upper' preset)")
+        if not channels or not snr_db:
+            raise ValueError("nothing to evaluate: no channel or no SNR")
+        if robust is not None:
+            check_same_transmitter(model, robust)
+        self.images, self.methods, self.channels, self.snr_db = images, methods, channels, list(snr_db)
+        self.image_ids = list(range(len(images))) if image_ids is None else list(image_ids)
+        self.grid, self.seed, self.rician_factor = grid, seed, rician_factor
+        self.device = next(model.parameters()).device
+        self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
+        self.receivers = {m: get_receiver(dequantize if m == "vq" else m[3:], robust) for m in methods
+                          if m.split("-")[0] == "vq"}
+        self.transceiver = Transceiver(model, images.to(self.device), batch) if self.receivers else None
+        self.senders = {m: self.transceiver if m in self.receivers
+                        else UpperBound(upper, images.to(self.device)) if m == "upper"
+                        else ClassicSender(m, images, self.budget, batch) for m in methods}
+        self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
+        self.links = {c: DigitalLink(c, rician_factor if c == "rician" else None, device=str(self.device),
+                                     **(link_options or {})) for c in channels}
+        link = next(iter(self.links.values()))
+        self.settings = {
+            "preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
+            "snr_db": self.snr_db, "rician_factor": rician_factor, "fading": "per symbol",
+            "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": link.decoder,
+            "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
+            "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions()}
+        self.grid_channel = "awgn" if "awgn" in channels else channels[0]
+
+    def header(self, config: dict, files: list[str]) -> dict:
+        """The header of the point log: ``config``, settings, the images' indices and names, noiseless records."""
+        return {"config": config, "settings": self.settings, "image_ids": self.image_ids, "files": files,
+                "noiseless": self.noiseless}
+
+    @torch.no_grad()
+    def point(self, channel: str, snr: float) -> dict:
+        """One (channel, SNR) point: ``channel``, ``snr_db``, ``records`` (method -> per-image record, the upper
+        bound's empty) and, with ``grid``, ``grid`` (method -> [G, 3, H, W] uint8)."""
+        link = self.links[channel]
+        seeds = [link_seed(self.seed, channel, snr, i) for i in self.image_ids]
+        reception = self.transceiver.receive(link, snr, seeds) if self.transceiver else None
+        records, kept = {}, {}
+        for method, sender in self.senders.items():
+            if method == "upper":
+                records[method] = {}
+                continue
+            if method in self.receivers:
+                x_hat, record = self.transceiver.reconstruct(self.receivers[method], reception), reception[2]
+            else:
+                x_hat, record = sender.send(link, snr, seeds)
+            records[method] = {**image_scores(x_hat, self.images), **record}
+            if self.grid and channel == self.grid_channel:
+                kept[method] = _uint8(x_hat[:self.grid])
+        return {"channel": channel, "snr_db": snr, "records": records, **({"grid": kept} if kept else {})}
+
+    def run(self, done: dict | None = None, on_point=None, on_row=None, progress=None) -> dict:
+        """Every point, in channel-then-SNR order.
+
+        :param done: ``(channel, snr_db)`` -> a point already finished (as :meth:`point` made it), not run again.
+        :param on_point: called with every point it runs, once it is finished.
+        :param on_row: called with every result row, in order.
+        :param progress: a ``tqdm`` bar, advanced by the images of every point.
+        :output: dict with ``results`` (rows keyed by :data:`~vqdeepsc.results.FIELDS`), ``settings``,
+            ``noiseless`` (method -> scores and file statistics without the link), ``budget_bits``, ``points``, and
+            ``grid`` (name -> uint8 array; ``original`` and noiseless methods [G, 3, H, W], the others
+            [S, G, 3, H, W]) with ``grid_meta`` (preset, channel, SNRs).
+        """
+        done, points = done or {}, []
+        header = self.header({}, [])
+        for channel in self.channels:
+            for snr in self.snr_db:
+                point = done.get((channel, snr))
+                if point is None:
+                    point = self.point(channel, snr)
+                    if on_point:
+                        on_point(point)
+                if progress is not None:
+                    progress.update(len(self.images))
+                points.append(point)
+                for row in rows(header, [point])[0] if on_row else ():
+                    on_row(row)
+        results, noiseless = rows(header, points)
+        out = {"results": results, "settings": self.settings, "noiseless": noiseless, "budget_bits": self.budget,
+               "points": points}
+        if self.grid:
+            kept = [p["grid"] for p in points if p["channel"] == self.grid_channel]
+            out["grid"] = {"original": _uint8(self.images[:self.grid]),
+                           **{m: np.stack([k[m] for k in kept]) for m in kept[0]},
+                           **({"upper": _uint8(self.senders["upper"].noiseless[:self.grid])}
+                              if "upper" in self.senders else {})}
+            out["grid_meta"] = {"preset": self.settings["preset"], "channel": self.grid_channel,
+                                "snr_db": self.snr_db}
+        return out
+
+
+def evaluate(model: VQDeepSC, images: Tensor, *, on_row=None, **options) -> dict:
+    """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR:
+    :class:`Evaluation` ``(model, images, **options).run(on_row=on_row)``."""
+    return Evaluation(model, images, **options).run(on_row=on_row)
 
 
 def _uint8(x: Tensor) -> np.ndarray:
     return (x.cpu().clamp(0, 1) * 255).round().byte().numpy()
-
-
-def library_versions() -> dict:
-    return {"python": platform.python_version(), **{name: version(name) for name in LIBRARIES}}
-
-
-RESULT_FILES = ("results.csv", "results.json", "table1.md", "grid.npz")
-"""The files an evaluation writes into its results folder."""
-
-
-def write_results(out: str | Path, result: dict, config: dict) -> None:
-    """``results.csv``, ``results.json`` (with ``config``, completed by the evaluation's settings, and the
-    noiseless scores) and, if kept, ``grid.npz``."""
-    out = Path(out)
-
-    def write_csv(tmp):
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(result["results"])
-
-    atomic_write(out / "results.csv", write_csv)
-    document = {"format": RESULTS_FORMAT, "config": {**config, **result["settings"]}, "noiseless": result["noiseless"],
-                "results": result["results"]}
-    atomic_write(out / "results.json", lambda tmp: Path(tmp).write_text(json.dumps(document, indent=1) + "\n"))
-    if "grid" in result:
-        def write_npz(tmp):
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, meta=np.array(json.dumps(result["grid_meta"])), **result["grid"])
-
-        atomic_write(out / "grid.npz", write_npz)
-
-
-def read_results(path: str | Path) -> dict:
-    """The document of a ``results.json`` (or of the folder holding one); ``ValueError`` if it is not one."""
-    path = Path(path)
-    path = path / "results.json" if path.is_dir() else path
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"cannot read results {path}: {e}") from None
-    if not isinstance(document, dict) or document.get("format") != RESULTS_FORMAT:
-        raise ValueError(f"not a vqdeepsc eval results file: {path}")
-    return document
-
-
-FORMAT_HEADER = ("| preset | method | channel | Es/N0 (dB) | source bits / image | SSIM ± 95 % CI | PSNR (dB) ± 95 % CI "
-                 "| BER | codeword error rate | decode failures | quality |\n"
-                 "|---|---|---|---:|---:|---|---|---:|---:|---:|---:|")
-
-
-def format_row(row: dict) -> str:
-    """One markdown line of :data:`FORMAT_HEADER`."""
-    def num(key, spec):
-        return "" if row[key] is None else format(row[key], spec)
-
-    return (f"| {row['preset']} | {LABELS[row['method']]} | {row['channel']} | {row['snr_db']:g} | "
-            f"{num('source_bits', '.0f')} | {row['ssim']:.4f} ± {row['ssim_ci95']:.4f} | {row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | "
-            f"{num('ber', '.2e')} | {num('bler', '.3f')} | {num('failure_rate', '.3f')} | {num('quality', '.1f')} |")

@@ -111,7 +111,7 @@ def save_image(image: Tensor, path: str | Path) -> None:
 
 def load_quantized(spec: str) -> tuple[VQDeepSC, dict]:
     """``resolve_model(spec)``, refusing an unquantized (upper-bound) model: it has no indices."""
-    from .evaluate import resolve_model
+    from .zoo import resolve_model
 
     model, info = resolve_model(spec)
     if not model.preset.quantized:

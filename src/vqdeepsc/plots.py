@@ -72,7 +72,7 @@ def image_grid(columns: dict, path: str | Path) -> None:
 
 
 def _method_label(method: str, preset: str) -> str:
-    from .evaluate import LABELS
+    from .methods import LABELS
 
     if method.split("-")[0] == "vq":
         return f"{LABELS[method]} ({preset})"
@@ -85,7 +85,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     """The paper's Fig. 3 layout: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel per channel, one
     line per preset and method (a classic codec gets its preset's bit budget), error bars = the 95 % confidence
     interval (rows of ``vqdeepsc eval``)."""
-    from .evaluate import METHODS
+    from .methods import METHODS
 
     presets = list(dict.fromkeys(r["preset"] for r in rows))
     channels = list(dict.fromkeys(r["channel"] for r in rows))
@@ -124,7 +124,7 @@ def plot_reconstructions(grid, path: str | Path, max_snrs: int = 4) -> None:
 
     import torch
 
-    from .evaluate import LABELS
+    from .methods import LABELS
 
     meta = json.loads(str(grid["meta"]))
     snrs, count = meta["snr_db"], min(max_snrs, len(meta["snr_db"]))

@@ -16,16 +16,20 @@ class Transceiver:
     The images are encoded to indices and bits once; each ``receive`` runs only the link, and ``reconstruct``
     runs a receiver and the decoder on the images that need it (an image whose bits all arrived right, from
     codewords that passed their parity checks, reuses the noiseless reconstruction). Several receivers can
-    reconstruct the same reception, i.e. the same channel draws.
+    reconstruct the same reception, i.e. the same channel draws. The network sees one image at a time: float32
+    kernels round differently with the batch, and an image's reconstruction must not depend on which other
+    images had errors (it costs nothing on a CPU).
 
     :param model: the semantic codec (eval mode, quantized preset).
     :param images: [N, 3, H, W] in [0, 1], on the model's device, H and W multiples of 2^L.
-    :param batch: images per encoder / decoder call.
+    :param batch: images per link call (each image with its own seeded channel).
     :attr noiseless: [N, 3, H, W], the reconstruction from the indices sent.
 
+    :attr info: per-image ``source_bits``.
+
     ``receive``: :input link: a ``DigitalLink``; :input snr_db: Es/N0 in dB; :input seeds: one link seed per image.
-    :output: ``(received [N, n_bits], Posterior, info)``, info with ``ber``, ``bler``, ``channel_symbols`` (per image)
-    and ``frame_error_rate`` (fraction of images with any bit wrong).
+    :output: ``(received [N, n_bits], Posterior, record)``, record: per-image link counts (:func:`link_record`) and
+    ``frame_error_rate`` (1 for an image with any bit wrong).
     ``reconstruct``: :input receiver: a :class:`~.receivers.Receiver`; :input reception: what ``receive`` returned.
     :output x_hat: [N, 3, H, W].
     """
@@ -33,25 +37,27 @@ class Transceiver:
     def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16):
         self.model, self.batch, self.size = model.eval(), batch, tuple(images.shape[2:])
         with torch.no_grad():
-            self.codes = [torch.cat(c) for c in zip(*(model.encode(x) for x in images.split(batch)))]
+            self.codes = [torch.cat(c) for c in zip(*(model.encode(x) for x in images.split(1)))]
             self.noiseless = self.decode(self.codes)
         self.bits = indices_to_bits(self.codes, model.preset.bits_per_index)
-        self.info = {"source_bits": self.bits.shape[1]}
+        self.info = {"source_bits": [self.bits.shape[1]] * len(images)}
 
     @torch.no_grad()
     def decode(self, codes: list[Tensor]) -> Tensor:
-        return torch.cat([self.model.decode(list(part)) for part in zip(*(c.split(self.batch) for c in codes))])
+        return torch.cat([self.model.decode(list(part)) for part in zip(*(c.split(1) for c in codes))])
 
     @torch.no_grad()
     def receive(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, Posterior, dict]:
-        sent = [link(self.bits[i:i + 1], snr_db, seeded(s, link), soft=True) for i, s in enumerate(seeds)]
+        sent = [link.send(self.bits[start:start + self.batch], snr_db,
+                          [seeded(s, link) for s in seeds[start:start + self.batch]])
+                for start in range(0, len(seeds), self.batch)]
         device = self.bits.device
         received = torch.cat([r for r, _, _ in sent]).to(device)
         posterior = Posterior(torch.cat([p.llr for _, _, p in sent]).to(device),
                               torch.cat([p.reliable for _, _, p in sent]).to(device))
         wrong = (received != self.bits).any(1)
-        return received, posterior, {**link_rates([s for _, s, _ in sent]),
-                                     "frame_error_rate": wrong.double().mean().item()}
+        return received, posterior, {**link_record([s for _, stats, _ in sent for s in stats]),
+                                     "frame_error_rate": wrong.int().tolist()}
 
     @torch.no_grad()
     def reconstruct(self, receiver, reception: tuple[Tensor, Posterior, dict]) -> Tensor:
@@ -62,7 +68,7 @@ class Transceiver:
         if receiver.reads_failures:
             redo |= ~posterior.reliable.all(1)
         x_hat = self.noiseless.clone()
-        for part in redo.nonzero().flatten().split(self.batch) if redo.any() else ():
+        for part in redo.nonzero().flatten().split(1) if redo.any() else ():
             x_hat[part] = receiver.reconstruct(self.model, received[part],
                                                Posterior(posterior.llr[part], posterior.reliable[part]), self.size)
         return x_hat
@@ -81,11 +87,13 @@ def to_indices(model: VQDeepSC, bits: Tensor, height: int, width: int) -> list[T
     return [c.clamp_max(n - 1) for c, n in zip(bits_to_indices(bits, widths, shapes), sizes)]
 
 
-def link_rates(stats: list) -> dict:
-    """BER, codeword error rate and channel symbols per image of a list of per-image ``LinkStats``."""
-    return {"ber": sum(s.bit_errors for s in stats) / sum(s.num_bits for s in stats),
-            "bler": sum(s.codeword_errors for s in stats) / sum(s.num_codewords for s in stats),
-            "channel_symbols": sum(s.channel_symbols for s in stats) / len(stats)}
+LINK_COUNTS = ("bit_errors", "num_bits", "codeword_errors", "num_codewords", "channel_symbols")
+
+
+def link_record(stats: list) -> dict:
+    """Per-image ``LinkStats`` -> per-image lists of :data:`LINK_COUNTS` (what :func:`~.results.summarise` turns into
+    BER, codeword error rate and channel symbols per image)."""
+    return {name: [getattr(s, name) for s in stats] for name in LINK_COUNTS}
 
 
 def seeded(seed: int, link) -> torch.Generator:

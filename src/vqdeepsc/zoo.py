@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
+from pathlib import Path
 
 from .checkpoint import load_model
 from .models.system import VQDeepSC
@@ -34,3 +35,19 @@ def load(name: str, device: str = "cpu") -> VQDeepSC:
         raise ValueError(f"weights file {path} is altered: sha256 {digest[:16]}... != recorded {record['sha256'][:16]}...")
     with resources.as_file(path) as p:
         return load_model(p, expect_preset=record["preset"], device=device)
+
+
+def resolve_model(spec: str, device: str = "cpu") -> tuple[VQDeepSC, dict]:
+    """A shipped model's name or a ``.safetensors`` file of ``save_model`` -> (model in eval mode, its record:
+    ``model`` (spec), ``file``, ``sha256``, ``preset``)."""
+    records = shipped()
+    if spec in records:
+        record = records[spec]
+        return load(spec, device), {"model": spec, "file": record["file"], "sha256": record["sha256"],
+                                    "preset": record["preset"]}
+    path = Path(spec)
+    if not path.is_file():
+        raise ValueError(f"no shipped model or model file {spec!r} (shipped: {', '.join(records) or 'none'})")
+    model = load_model(path, device=device)
+    return model, {"model": spec, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                   "preset": model.preset.name}

@@ -56,7 +56,24 @@ def send_file(codec: ImageCodec, data: bytes, link, snr_db: float | None, size: 
     :param payload_bits: zero-pad the file to this many bits (a longer file is sent whole).
     :output: :class:`ReceivedFile` (image on the CPU; stats over the padded payload).
     """
-    received, stats = link(file_to_bits(data, payload_bits), snr_db, generator)
+    return send_files(codec, [data], link, snr_db, size, payload_bits=payload_bits, generators=[generator])[0]
+
+
+def send_files(codec: ImageCodec, files: list[bytes], link, snr_db: float | None, size: tuple[int, int], *,
+               payload_bits: int | None = None, generators: list[torch.Generator | None]) -> list[ReceivedFile]:
+    """:func:`send_file` for many files, each with its own generator: files of one padded length share a link call
+    (``DigitalLink.send``), and each gets what it would get sent alone."""
+    payloads = [file_to_bits(data, payload_bits) for data in files]
+    got = [None] * len(files)
+    for length in dict.fromkeys(p.shape[1] for p in payloads):
+        group = [i for i, p in enumerate(payloads) if p.shape[1] == length]
+        received, stats, _ = link.send(torch.cat([payloads[i] for i in group]), snr_db, [generators[i] for i in group])
+        for row, i in enumerate(group):
+            got[i] = _decode_file(codec, files[i], received[row:row + 1], size, stats[row])
+    return got
+
+
+def _decode_file(codec: ImageCodec, data: bytes, received: Tensor, size: tuple[int, int], stats) -> ReceivedFile:
     received_data = bits_to_file(received, len(data))
     try:
         image, failed = to_tensor(codec.decode(received_data, size)), False

@@ -1,7 +1,7 @@
 """``vqdeepsc demo``: photos bundled with scikit-image through VQ-DeepSC (4 and 3 scales) and JPEG at the same
 bit budget over the same simulated links; a table, the SSIM-vs-Es/N0 figure and image grids."""
 
-from .link import add_decoder_arguments, add_dequantize_argument
+from .link import add_decoder_arguments, add_dequantize_argument, link_options
 
 HELP = ("send bundled photos through VQ-DeepSC (4 and 3 scales) and JPEG at the same budget over AWGN, Rayleigh "
         "and Rician links; print a table, write figures")
@@ -25,7 +25,9 @@ def run(args):
     import torch
 
     from ..data import embedded_photos
-    from ..evaluate import FORMAT_HEADER, evaluate, format_row, resolve_model, write_results
+    from ..evaluate import evaluate
+    from ..results import FORMAT_HEADER, format_row, write_results
+    from ..zoo import resolve_model
     from ..link.channel import parse_channels, parse_snr_list
     from .plot import draw
 
@@ -42,8 +44,8 @@ def run(args):
     for model, record in models:
         decoder = resolve_model(f"{record['model']}-robust")[0] if robust else None
         result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs, robust=decoder,
-                          rician_factor=args.rician_factor, seed=args.seed, grid=len(images), decoder=args.decoder,
-                          max_k=args.max_k, dequantize=args.dequantize,
+                          rician_factor=args.rician_factor, seed=args.seed, grid=len(images),
+                          link_options=link_options(args), dequantize=args.dequantize,
                           on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])

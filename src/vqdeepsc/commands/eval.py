@@ -1,6 +1,6 @@
 """``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
 
-from .link import add_decoder_arguments, add_dequantize_argument
+from .link import add_decoder_arguments, add_dequantize_argument, link_options
 
 HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
 
@@ -20,33 +20,58 @@ def add_arguments(parser):
            "(each receiver, side by side on the same channel draws), vq-robust-hard, vq-robust-soft, "
            "vq-robust-soft-erasures (with the --robust decoder), upper, jpeg, webp, jpeg2000, avif, heif "
            "(default vq,upper,jpeg)")
-    a("--out", required=True, help="output folder: results.csv, results.json, table1.md (and grid.npz)")
+    a("--out", required=True, help="output folder: results.csv, results.json, table1.md, points.jsonl (and grid.npz)")
     a("--limit", type=int, metavar="N", help="only N images of the split (a fixed random sample)")
+    a("--shard", metavar="I/N", help="evaluate only the I-th of N equal parts of the images (0-based), to run the "
+      "parts in separate processes or machines and join them with 'vqdeepsc merge'")
     a("--seed", type=int, default=0, help="random seed of the channel realisations (default 0)")
     a("--rician-factor", type=float, default=2.0, metavar="R", help="Rician factor r (default 2.0)")
-    a("--batch", type=int, default=16, help="images per encoder/decoder call (default 16)")
+    a("--batch", type=int, default=16, help="images per link call (default 16; the results do not depend on it)")
     a("--crop", type=int, default=128, help="centre-crop size (default 128, the paper's)")
     a("--grid", type=int, default=0, metavar="N",
       help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
     a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
+    a("--resume", action="store_true", help="continue the evaluation in --out that was stopped, with the same "
+      "arguments: finished points are kept (every point is saved as soon as it is finished)")
     a("--overwrite", action="store_true", help="replace the results already in --out (default: refuse a non-empty "
       "folder, so two evaluations' files never mix)")
+    a("--no-progress", action="store_true", help="no progress bar")
     add_decoder_arguments(parser)
     add_dequantize_argument(parser)
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"1/4"`` -> ``(1, 4)``; ``ValueError`` unless ``0 <= I < N``."""
+    if text is None:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must be I/N, e.g. 0/4, got {text!r}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"--shard {text}: need 0 <= I < N")
+    return index, count
 
 
 def run(args):
     from pathlib import Path
 
-    from ..evaluate import load_images, parse_methods, resolve_model
+    import numpy as np
+
+    from ..data import load_images
     from ..folders import FolderLock
     from ..link.channel import parse_channels, parse_snr_list
+    from ..methods import parse_methods
     from ..receivers import get_receiver
+    from ..zoo import resolve_model
 
     methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
     channels = parse_channels(args.channels, args.rician_factor)
+    shard = parse_shard(args.shard)
     if args.batch < 1 or args.grid < 0:
         raise ValueError(f"--batch must be positive and --grid not negative, got {args.batch} and {args.grid}")
+    if args.resume and args.overwrite:
+        raise ValueError("--resume continues the results in --out, --overwrite replaces them: pass one")
     model, model_record = resolve_model(args.model, args.device)
     upper = _companion(args, "upper", "upper" in methods, "method 'upper' needs an upper-bound model: pass --upper "
                        "NAME_OR_PATH or leave 'upper' out of --methods")
@@ -54,17 +79,25 @@ def run(args):
                         "the robust receivers need a decoder trained for errors: pass --robust NAME_OR_PATH")
     get_receiver(args.dequantize, robust[0])
     images, names = load_images(args.data, args.split, args.limit, args.crop)
+    ids = list(range(len(names)))
+    if shard:
+        ids = np.array_split(np.arange(len(names)), shard[1])[shard[0]].tolist()
+        if not ids:
+            raise ValueError(f"--shard {args.shard}: no images in this part of {len(names)}")
+        images, names = images[ids], [names[i] for i in ids]
+    config = {"model": model_record, "upper": upper[1], "robust": robust[1], "data": str(Path(args.data).resolve()),
+              "split": args.split, "files": names, "limit": args.limit, "crop": args.crop, "shard": shard}
     out = Path(args.out)
     with FolderLock(out, "results folder"):
-        claim_results_folder(out, args.overwrite)
-        _evaluate(args, model, model_record, upper, robust, methods, snrs, channels, images, names, out)
+        if not args.resume:
+            claim_results_folder(out, args.overwrite)
+        _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out)
 
 
 def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
     """(model, record) of ``--upper`` / ``--robust`` (default: the shipped ``<model>-<kind>``), or (None, None) if
     no method wants it."""
-    from ..evaluate import resolve_model
-    from ..zoo import shipped
+    from ..zoo import resolve_model, shipped
 
     if not wanted:
         return None, None
@@ -76,37 +109,84 @@ def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
 
 def claim_results_folder(out, overwrite: bool) -> None:
     """Refuse a results folder that holds files, unless ``overwrite``: then delete the files an evaluation writes."""
-    from ..evaluate import RESULT_FILES
+    import shutil
+
     from ..folders import contents
+    from ..results import GRID_PARTS, POINTS_FILE, RESULT_FILES
 
     existing = contents(out)
     if existing and not overwrite:
+        stopped = POINTS_FILE in existing and "results.json" not in existing
         raise ValueError(f"results folder {out} is not empty ({', '.join(existing[:3])}"
-                         f"{', ...' if len(existing) > 3 else ''}): choose another --out, or pass --overwrite")
+                         f"{', ...' if len(existing) > 3 else ''}): "
+                         + ("it holds a stopped evaluation: pass --resume to continue it, " if stopped else "")
+                         + "choose another --out, or pass --overwrite")
     for name in RESULT_FILES:
         (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
 
 
-def _evaluate(args, model, model_record, upper, robust, methods, snrs, channels, images, names, out):
+def _same_evaluation(old: dict, new: dict) -> list[str]:
+    """What differs between two point-log headers, other than what may change on resuming."""
+    from ..evaluate import RESUMABLE_SETTINGS_IGNORED
+
+    differ = [k for k in {**old["config"], **new["config"]} if k not in ("seconds", "resumed_points")
+              and old["config"].get(k) != new["config"].get(k)]
+    differ += [k for k in {**old["settings"], **new["settings"]} if k not in RESUMABLE_SETTINGS_IGNORED
+               and old["settings"].get(k) != new["settings"].get(k)]
+    return differ + [k for k in ("image_ids", "files") if old[k] != new[k]]
+
+
+def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out):
+    import json
+    import shutil
     import time
-    from pathlib import Path
+
+    from tqdm import tqdm
 
     from ..budget import bit_budget, format_budget
-    from ..evaluate import FORMAT_HEADER, evaluate, format_row, write_results
+    from ..evaluate import Evaluation
+    from ..results import FORMAT_HEADER, GRID_PARTS, PointLog, format_row, load_grid_part, save_grid_part, write_results
 
-    config = {"model": model_record, "upper": upper[1], "robust": robust[1], "data": str(Path(args.data).resolve()),
-              "split": args.split, "files": names, "limit": args.limit, "crop": args.crop}
     budget = bit_budget(model.preset, args.crop, args.crop)
-    print(f"{model.preset.name} on {len(names)} images of {args.data} ({args.split}), "
+    shard = f", shard {args.shard}" if args.shard else ""
+    print(f"{model.preset.name} on {len(images)} images of {args.data} ({args.split}{shard}), "
           f"budget {budget['index_bits']} bits per image")
-    print(FORMAT_HEADER)
     start = time.perf_counter()
-    result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper[0], robust=robust[0],
-                      rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
-                      decoder=args.decoder, max_k=args.max_k, dequantize=args.dequantize,
-                      on_row=lambda row: print(format_row(row), flush=True))
-    config["seconds"] = round(time.perf_counter() - start, 1)
+    evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
+                            rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
+                            link_options=link_options(args), dequantize=args.dequantize, image_ids=ids)
+    header = json.loads(json.dumps(evaluation.header(config, config["files"])))
+    log = PointLog(out)
+    old, points = log.read()
+    if args.resume:
+        if old is None:
+            raise ValueError(f"nothing to resume in {out}: it holds no {log.path.name}")
+        differ = _same_evaluation(old, header)
+        if differ:
+            raise ValueError(f"--resume: {out} holds an evaluation with other arguments (differs in "
+                             f"{', '.join(differ)}); run it with the same arguments, or use another --out")
+        print(f"resuming: {len(points)} of {len(channels) * len(snrs)} points already finished")
+    else:
+        log.start(header)
+        points = []
+    done = {(p["channel"], p["snr_db"]): load_grid_part(out, p) if args.grid and p["channel"] ==
+            evaluation.grid_channel else p for p in points}
+
+    def finished(point):
+        if "grid" in point:
+            save_grid_part(out, point)
+        log.add({k: v for k, v in point.items() if k != "grid"})
+
+    print(FORMAT_HEADER)
+    with tqdm(total=len(channels) * len(snrs) * len(images), unit="image", disable=args.no_progress,
+              dynamic_ncols=True) as bar:
+        result = evaluation.run(done, on_point=finished, progress=bar,
+                                on_row=lambda row: bar.write(format_row(row)) if not args.no_progress
+                                else print(format_row(row), flush=True))
+    config.update(seconds=round(time.perf_counter() - start, 1), resumed_points=len(points))
     write_results(out, result, config)
     (out / "table1.md").write_text(format_budget(budget) + "\n")
-    print(f"{time.perf_counter() - start:.1f} s; wrote {out / 'results.csv'}, results.json, table1.md"
+    shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
+    print(f"{time.perf_counter() - start:.1f} s; wrote {out / 'results.csv'}, results.json, table1.md, points.jsonl"
           + (", grid.npz" if args.grid else ""))

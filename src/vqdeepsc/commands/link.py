@@ -4,14 +4,30 @@ import json
 
 
 def add_decoder_arguments(parser):
-    """``--decoder`` and ``--max-k``, shared by every command that uses the link."""
+    """``--decoder``, ``--max-k``, ``--decoder-backend`` and ``--decoder-workers``, shared by every command that uses
+    the link (:func:`link_options` reads them)."""
     parser.add_argument("--decoder", choices=("early", "fixed"), default="early",
                         help="LDPC decoding: stop each codeword once its parity checks hold (early, default) or "
-                             "always run every iteration (fixed)")
+                             "always run every iteration (fixed; sionna backend only)")
     parser.add_argument("--max-k", type=int, default=8448, metavar="K",
                         help="longest codeword in information bits: 8448 (default; base graph 1 above k = 3824) "
                              "or 3824 (base graph 2 only)")
+    parser.add_argument("--decoder-backend", choices=("sionna", "cpp"), default=None,
+                        help="who runs belief propagation: cpp (the ldpc package's C++ decoder; default on the CPU) or "
+                             "sionna (default on a GPU and with --decoder fixed); both give the same bits")
+    parser.add_argument("--decoder-workers", type=int, default=None, metavar="N",
+                        help="processes the cpp decoder spreads codewords over (default: one per CPU core)")
 
+
+def link_options(args) -> dict:
+    """The :class:`~vqdeepsc.link.phy.DigitalLink` keywords the decoder arguments ask for."""
+    import os
+
+    from ..link.phy import default_backend
+
+    backend = args.decoder_backend or default_backend(getattr(args, "device", "cpu"), args.decoder)
+    workers = args.decoder_workers or (os.cpu_count() or 1 if backend == "cpp" else 1)
+    return {"decoder": args.decoder, "max_k": args.max_k, "backend": backend, "workers": workers}
 
 
 def add_dequantize_argument(parser):
@@ -51,8 +67,8 @@ def run(args):
     check_channel(args.channel, args.rician_factor)
     result = ber_sweep(parse_snr_list(args.snr), args.channel, rician_factor=args.rician_factor,
                        block_fading=args.block, coded=not args.uncoded, num_iter=args.iterations,
-                       num_bits=args.bits, payload_bits=args.payload_bits, decoder=args.decoder, max_k=args.max_k,
-                       seed=args.seed, device=args.device)
+                       num_bits=args.bits, payload_bits=args.payload_bits, seed=args.seed, device=args.device,
+                       **link_options(args))
     print(format_sweep(result))
     if args.json:
         with open(args.json, "w") as f:

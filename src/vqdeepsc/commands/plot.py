@@ -16,7 +16,7 @@ def draw(results: list, out=None) -> list:
 
     import numpy as np
 
-    from ..evaluate import read_results
+    from ..results import read_results
     from ..plots import plot_reconstructions, plot_snr_curves
 
     documents = {(Path(p) if Path(p).is_dir() else Path(p).parent): read_results(p) for p in results}

@@ -15,7 +15,7 @@ def run(args):
     from pathlib import Path
 
     from ..checkpoint import save_model
-    from ..evaluate import load_images
+    from ..data import load_images
     from ..imagefile import load_quantized
     from ..labels import relabel
 

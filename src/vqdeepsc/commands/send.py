@@ -2,7 +2,7 @@
 
 from .decode import add_output_argument
 from .encode import add_image_argument, add_model_argument
-from .link import add_decoder_arguments, add_dequantize_argument
+from .link import add_decoder_arguments, add_dequantize_argument, link_options
 
 HELP = "send an image (any size and format Pillow reads) through VQ-DeepSC over the digital link; write what arrives"
 
@@ -38,7 +38,7 @@ def run(args):
         robust, _ = load_quantized(args.robust or f"{args.model}-robust")
         check_same_transmitter(model, robust)
     receiver = get_receiver(args.dequantize, robust)
-    link = DigitalLink(args.channel, args.rician_factor, decoder=args.decoder, max_k=args.max_k)
+    link = DigitalLink(args.channel, args.rician_factor, **link_options(args))
     got = send_image(model, image, link, args.snr, args.seed, receiver)
     save_image(got.image, args.output)
     height, width = image.shape[2:]

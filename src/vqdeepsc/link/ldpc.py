@@ -1,6 +1,6 @@
 """5G LDPC belief-propagation decoding with early termination, on Sionna's ``LDPC5GDecoder``.
 
-Sionna's decoder always runs its ``num_iter`` iterations. :class:`LDPCDecoder` (``early_stop=True``) decodes
+Sionna's decoder always runs its ``num_iter`` iterations. :class:`SionnaLDPCDecoder` (``early_stop=True``) decodes
 in rounds instead: after the iterations listed in ``checks`` the hard decision of every codeword on the
 (pruned) 5G mother code is checked against the decoder's parity-check matrix, codewords that satisfy every
 check are final, and only the others go on from their saved variable-to-check messages (Sionna's
@@ -24,7 +24,7 @@ in fewer than 4 on these codes, and each check costs about a fifth of an iterati
 waterfall where nothing stops (``benchmarks/bench_ldpc.py``, ``results/link/README.md``)."""
 
 
-class LDPCDecoder(torch.nn.Module):
+class SionnaLDPCDecoder(torch.nn.Module):
     """Soft-output BP decoding of 5G LDPC codewords, early-terminated by a syndrome check or fixed-length.
 
     :param encoder: Sionna ``LDPC5GEncoder`` of the code.

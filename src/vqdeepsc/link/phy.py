@@ -29,6 +29,15 @@ MAX_K_BG2 = 3824
 """Largest information block Sionna codes with base graph 2 at rate 1/3."""
 DECODERS = ("early", "fixed")
 """BP decoders: early-terminated by a parity check, or Sionna's fixed number of iterations."""
+DECODER_BACKENDS = {"sionna": ("ldpc", "SionnaLDPCDecoder"), "cpp": ("ldpc_cpp", "CppLDPCDecoder")}
+"""Who runs belief propagation: Sionna (torch; CPU or GPU; early or fixed) or the ``ldpc`` package's C++ decoder
+(CPU; early only; in worker processes with ``workers > 1``). Both take ``(encoder, max_iter, early_stop, device)``
+and give the same decisions."""
+
+
+def default_backend(device: str, decoder: str = "early") -> str:
+    """``"cpp"`` on the CPU with early termination (about twice as fast there), else ``"sionna"``."""
+    return "cpp" if str(device).startswith("cpu") and decoder == "early" else "sionna"
 MIN_K = 12
 """Smallest information block Sionna's ``LDPC5GEncoder`` accepts."""
 BITS_PER_SYMBOL = 4
@@ -112,6 +121,12 @@ class LinkStats:
     codeword_errors: int
     iterations: int = 0
 
+    @staticmethod
+    def total(stats: list[LinkStats]) -> LinkStats:
+        """The stats of several payloads of one length taken together."""
+        return LinkStats(stats[0].channel_symbols, stats[0].padding_bits, *(sum(getattr(s, f) for s in stats) for f in
+                         ("num_bits", "bit_errors", "num_codewords", "codeword_errors", "iterations")))
+
     @property
     def ber(self) -> float:
         """Bit error rate."""
@@ -145,18 +160,24 @@ class DigitalLink(torch.nn.Module):
     :param coded: ``False`` sends the bits uncoded (hard decisions on the LLRs), for checks against theory.
     :param num_iter: most belief-propagation iterations per codeword.
     :param decoder: ``"early"`` stops each codeword once it satisfies every parity check
-        (:class:`~.ldpc.LDPCDecoder`), ``"fixed"`` always runs ``num_iter`` (Sionna's decoder as is).
+        (:class:`~.ldpc.SionnaLDPCDecoder`), ``"fixed"`` always runs ``num_iter`` (Sionna's decoder as is).
     :param max_k: longest codeword, in information bits (see :func:`plan_codewords`).
     :param device: ``"cpu"``, ``"cuda:0"``, ...
+    :param backend: who decodes, a key of :data:`DECODER_BACKENDS` (default :func:`default_backend`).
+    :param workers: processes the ``cpp`` backend decodes codewords in.
 
     :input bits: ``[B, n_bits]``, any real dtype, 0/1.
     :input snr_db: ``float``, Es/N0 in dB; ``None`` for a noiseless channel (``w = 0``).
     :input generator: ``torch.Generator`` on ``device``, or ``None`` for torch's default generator
-        (which ``sionna.phy.config.seed`` also seeds). The same generator state gives the same output.
+        (which ``sionna.phy.config.seed`` also seeds), or a list of ``B`` generators, one per payload: each payload
+        then meets the channel it would meet sent alone with its generator. The same generator state gives the
+        same output.
     :input soft: also return the :class:`Posterior` of the payload bits.
     :output received: ``[B, n_bits]``, ``torch.float32`` of 0/1, on ``device``.
     :output stats: :class:`LinkStats`.
     :output posterior: :class:`Posterior` (only with ``soft=True``).
+
+    :meth:`send` gives the stats of every payload.
 
     >>> link = DigitalLink("rayleigh")
     >>> received, stats = link(torch.randint(0, 2, (2, 20032)), 10.0, torch.Generator().manual_seed(0))
@@ -166,7 +187,7 @@ class DigitalLink(torch.nn.Module):
 
     def __init__(self, channel: str = "awgn", rician_factor: float | None = None, block_fading: bool = False,
                  coded: bool = True, num_iter: int = 20, decoder: str = "early", max_k: int = MAX_K,
-                 device: str = "cpu"):
+                 device: str = "cpu", backend: str | None = None, workers: int = 1):
         super().__init__()
         from sionna.phy.fec.scrambling import Descrambler, Scrambler
         from sionna.phy.mapping import Demapper, Mapper
@@ -176,7 +197,15 @@ class DigitalLink(torch.nn.Module):
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r}: choose from {', '.join(DECODERS)}")
         check_max_k(max_k)
-        self.decoder, self.max_k = decoder, max_k
+        backend = backend or default_backend(device, decoder)
+        if backend not in DECODER_BACKENDS:
+            raise ValueError(f"unknown decoder backend {backend!r}: choose from {', '.join(DECODER_BACKENDS)}")
+        if backend == "cpp" and (decoder == "fixed" or not str(device).startswith("cpu")):
+            raise ValueError("the cpp decoder backend runs on the CPU and always stops at a zero syndrome: "
+                             "use the sionna backend for --decoder fixed or a GPU")
+        if workers < 1 or (workers > 1 and backend != "cpp"):
+            raise ValueError(f"decoder workers must be positive and need the cpp backend, got {workers} with {backend}")
+        self.decoder, self.max_k, self.backend, self.workers = decoder, max_k, backend, workers
         self.channel = FlatFadingChannel(channel, rician_factor, block_fading)
         self.coded, self.num_iter, self.device = coded, num_iter, device
         self.scrambler = Scrambler(SCRAMBLER_SEED, keep_batch_constant=True, device=device)
@@ -186,16 +215,20 @@ class DigitalLink(torch.nn.Module):
         self.codecs = torch.nn.ModuleDict()
 
     def codec(self, k: int) -> tuple[torch.nn.Module, torch.nn.Module]:
-        """The cached ``(LDPC5GEncoder, LDPCDecoder)`` pair for ``k`` information bits, ``n = 3 k``."""
-        from sionna.phy.fec.ldpc import LDPC5GEncoder
+        """The cached ``(LDPC5GEncoder, decoder)`` pair for ``k`` information bits, ``n = 3 k``, the decoder of
+        :attr:`backend`."""
+        import importlib
 
-        from .ldpc import LDPCDecoder
+        from sionna.phy.fec.ldpc import LDPC5GEncoder
 
         key = str(k)
         if key not in self.codecs:
             encoder = LDPC5GEncoder(k, 3 * k, num_bits_per_symbol=BITS_PER_SYMBOL, check_input=False,
                                     device=self.device)
-            decoder = LDPCDecoder(encoder, self.num_iter, self.decoder == "early", device=self.device)
+            module, name = DECODER_BACKENDS[self.backend]
+            options = {"workers": self.workers} if self.workers > 1 else {}
+            decoder = getattr(importlib.import_module(f".{module}", __package__), name)(
+                encoder, self.num_iter, self.decoder == "early", device=self.device, **options)
             self.codecs[key] = torch.nn.ModuleList([encoder, decoder])
         encoder, decoder = self.codecs[key]
         return encoder, decoder
@@ -205,7 +238,7 @@ class DigitalLink(torch.nn.Module):
         return plan_codewords(num_bits, self.coded, self.max_k)
 
     def transmit(self, bits: torch.Tensor, snr_db: float | None,
-                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                 generator: torch.Generator | list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Everything before the decoder: the codewords' information bits ``u`` (``[B C, k]``, padded) and the
         channel logits of their code bits (``[B C, n]``)."""
         if bits.dim() != 2 or bits.numel() == 0:
@@ -215,9 +248,20 @@ class DigitalLink(torch.nn.Module):
         plan = self.plan(bits.shape[1])
         u = F.pad(bits.to(self.device, torch.float32), (0, plan.padding_bits)).reshape(-1, plan.k)
         c = self.codec(plan.k)[0](u) if self.coded else u
-        y, h = self.channel(self.mapper(self.scrambler(c)), no, generator)
+        x = self.mapper(self.scrambler(c))
+        if not isinstance(generator, (list, tuple)):
+            return u, self.channel_llr(x, no, generator)
+        if len(generator) != bits.shape[0]:
+            raise ValueError(f"{len(generator)} generators for {bits.shape[0]} payloads")
+        # payload by payload: float kernels round by the position in the batch, and a payload must get exactly what
+        # it gets sent alone
+        return u, torch.cat([self.channel_llr(part, no, g) for part, g in zip(x.split(plan.num_codewords), generator)])
+
+    def channel_llr(self, x: torch.Tensor, no: float, generator: torch.Generator | None) -> torch.Tensor:
+        """Symbols ``[N, n / 4]`` -> channel -> ZF -> APP demapper -> descrambler -> logits of the code bits ``[N, n]``."""
+        y, h = self.channel(x, no, generator)
         x_hat, no_eff = zf_equalize(y, h, no)
-        return u, self.descrambler(self.demapper(x_hat, no_eff))
+        return self.descrambler(self.demapper(x_hat, no_eff))
 
     def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The decoder: ``[N, n]`` channel logits -> ``[N, k]`` a-posteriori logits, ``[N]`` BP iterations and
@@ -229,28 +273,28 @@ class DigitalLink(torch.nn.Module):
         parts = [decoder(part) for part in llr.split(max(1, DECODER_CHUNK // llr.shape[1]))]
         return tuple(torch.cat(p) for p in zip(*parts))
 
-    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | None = None,
+    def forward(self, bits: torch.Tensor, snr_db: float | None, generator: torch.Generator | list | None = None,
                 soft: bool = False):
+        received, stats, posterior = self.send(bits, snr_db, generator)
+        return (received, LinkStats.total(stats), posterior) if soft else (received, LinkStats.total(stats))
+
+    def send(self, bits: torch.Tensor, snr_db: float | None,
+             generator: torch.Generator | list | None = None) -> tuple[torch.Tensor, list[LinkStats], Posterior]:
+        """``forward`` with ``soft=True``, but with one :class:`LinkStats` per payload (a list of ``B``)."""
         u, llr = self.transmit(bits, snr_db, generator)
         u_llr, iterations, valid = self.decode(llr)
         u_hat = (u_llr >= 0).float()
         batch, num_bits = bits.shape
         plan = self.plan(num_bits)
         received = u_hat.reshape(batch, -1)[:, :num_bits]
-        stats = LinkStats(
-            channel_symbols=plan.channel_symbols,
-            padding_bits=plan.padding_bits,
-            num_bits=batch * num_bits,
-            bit_errors=int((received != u.reshape(batch, -1)[:, :num_bits]).sum()),
-            num_codewords=u.shape[0],
-            codeword_errors=int((u_hat != u).any(dim=1).sum()),
-            iterations=int(iterations.sum()),
-        )
-        if not soft:
-            return received, stats
+        bit_errors = (received != u.reshape(batch, -1)[:, :num_bits]).sum(1).tolist()
+        codeword_errors = (u_hat != u).any(dim=1).reshape(batch, -1).sum(1).tolist()
+        iterations = iterations.reshape(batch, -1).sum(1).tolist()
+        stats = [LinkStats(plan.channel_symbols, plan.padding_bits, num_bits, e, plan.num_codewords, c, i)
+                 for e, c, i in zip(bit_errors, codeword_errors, iterations)]
         reliable = valid[:, None].expand(-1, plan.k).reshape(batch, -1)[:, :num_bits]
         return received, stats, Posterior(u_llr.reshape(batch, -1)[:, :num_bits], reliable)
 
     def extra_repr(self) -> str:
         return (f"coded={self.coded}, num_iter={self.num_iter}, decoder={self.decoder!r}, max_k={self.max_k}, "
-                f"device={self.device!r}")
+                f"device={self.device!r}, backend={self.backend!r}, workers={self.workers}")

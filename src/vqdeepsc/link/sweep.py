@@ -17,7 +17,7 @@ CALL_BITS = 2**17
 def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: float | None = None,
               block_fading: bool = False, coded: bool = True, num_iter: int = 20, num_bits: int = 100_000,
               payload_bits: int = 20032, decoder: str = "early", max_k: int = MAX_K, seed: int = 0,
-              device: str = "cpu") -> dict:
+              device: str = "cpu", backend: str | None = None, workers: int = 1) -> dict:
     """Send ``num_bits`` random bits at every SNR and count the errors.
 
     The bits go in payloads of at most ``payload_bits`` (default: one 4-scale image, 20032 bits, i.e. three
@@ -25,7 +25,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
     so slightly more than ``num_bits`` may be sent; ``"bits"`` reports the exact count per SNR.
 
     :output: JSON-able dict with ``channel``, ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error rate),
-        ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``, ``k``,
+        ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``,
+        ``decoder_backend``, ``k``,
         ``payload_bits``, ``codewords`` (per SNR), ``bit_errors``, ``codeword_errors``, ``iterations`` (mean BP
         iterations per codeword), ``seconds`` (link wall time) (lists over SNR), ``seed``.
     """
@@ -33,7 +34,7 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
         raise ValueError(f"need a positive number of bits and payload bits, got {num_bits} and {payload_bits}")
     if not snr_db:
         raise ValueError("no SNR to sweep")
-    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, decoder, max_k, device)
+    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, decoder, max_k, device, backend, workers)
     payloads = math.ceil(num_bits / payload_bits)
     payload_bits = math.ceil(num_bits / payloads)
     per_call = max(1, CALL_BITS // payload_bits)
@@ -55,7 +56,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
         "channel": channel, "coded": coded, "snr_db": list(snr_db),
         "ber": [e / bits for e in bit_errors], "bler": [e / codewords for e in codeword_errors], "bits": bits,
         "rician_factor": rician_factor, "block_fading": block_fading, "num_iter": num_iter, "decoder": decoder,
-        "max_k": max_k, "k": link.plan(payload_bits).k, "payload_bits": payload_bits, "codewords": codewords,
+        "max_k": max_k, "decoder_backend": link.backend, "k": link.plan(payload_bits).k,
+        "payload_bits": payload_bits, "codewords": codewords,
         "bit_errors": bit_errors, "codeword_errors": codeword_errors, "iterations": iterations,
         "seconds": seconds, "seed": seed,
     }

@@ -1,0 +1,125 @@
+"""Sweeps that never lose work: a killed evaluation resumed, and shards of the images merged, give the results of
+one uninterrupted run."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vqdeepsc.checkpoint import save_model
+from vqdeepsc.cli import main
+from vqdeepsc.config import get_preset
+from vqdeepsc.models.system import VQDeepSC
+from vqdeepsc.results import PointLog
+
+OPTIONS = {"split": "train", "channels": "awgn,rayleigh", "snr": "0,5,30", "methods": "vq-hard,vq-soft,upper,jpeg"}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    for name in ("small-3", "small-3-upper"):
+        save_model(VQDeepSC(get_preset(name)), root / f"{name}.safetensors")
+    return root
+
+
+def argv(photo_dir, models, out, *extra, **options):
+    options = {"model": models / "small-3.safetensors", "upper": models / "small-3-upper.safetensors",
+               "data": photo_dir, "crop": 32, "out": out, **OPTIONS, **options}
+    return ["eval", *(x for k, v in options.items() for x in (f"--{k}", str(v))), "--no-progress", *extra]
+
+
+@pytest.fixture(scope="module")
+def single(photo_dir, models, tmp_path_factory):
+    """One uninterrupted run over the 4 train photos, 2 channels x 3 SNRs, keeping 2 reconstructions."""
+    out = tmp_path_factory.mktemp("single")
+    main(argv(photo_dir, models, out, grid=2))
+    return out
+
+
+def test_a_killed_sweep_resumes_to_the_same_results(photo_dir, models, single, tmp_path, monkeypatch, capsys):
+    out, add, calls = tmp_path / "run", PointLog.add, []
+
+    def add_then_die(self, point):
+        add(self, point)
+        calls.append(point)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(PointLog, "add", add_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        main(argv(photo_dir, models, out, grid=2))
+    monkeypatch.setattr(PointLog, "add", add)
+    with open(out / "points.jsonl", "a") as f:
+        f.write('{"kind": "point", "chan')  # killed in the middle of a line
+    assert len(PointLog(out).read()[1]) == 2 and not (out / "results.csv").exists()
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(argv(photo_dir, models, out, grid=2))  # not silently restarted
+    assert "--resume" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(argv(photo_dir, models, out, "--resume", grid=2, seed=1))
+    assert "differs in seed" in capsys.readouterr().err
+
+    main(argv(photo_dir, models, out, "--resume", grid=2, batch=1))  # the batch size may change
+    assert "2 of 6 points already finished" in capsys.readouterr().out
+    assert (out / "results.csv").read_bytes() == (single / "results.csv").read_bytes()
+    with np.load(out / "grid.npz") as a, np.load(single / "grid.npz") as b:
+        assert sorted(a.files) == sorted(b.files) and all(np.array_equal(a[k], b[k]) for k in a.files)
+    assert len(PointLog(out).read()[1]) == 6 and not (out / "grid-points").exists()
+
+
+def test_shards_merged_equal_one_run(photo_dir, models, single, tmp_path, capsys):
+    shards = [tmp_path / f"shard{i}" for i in range(3)]
+    for i, folder in enumerate(shards):  # 2, 1 and 1 images
+        main(argv(photo_dir, models, folder, shard=f"{i}/3", batch=1 + i, grid=2))
+    merged = tmp_path / "merged"
+    main(["merge", *map(str, shards[::-1]), "--out", str(merged)])
+    assert (merged / "results.csv").read_bytes() == (single / "results.csv").read_bytes()
+    one, joined = (json.loads((f / "results.json").read_text()) for f in (single, merged))
+    assert joined["noiseless"] == one["noiseless"] and joined["config"]["files"] == one["config"]["files"]
+    assert joined["config"]["shards"] == 3 and joined["config"]["images"] == 4
+    with np.load(merged / "grid.npz") as a, np.load(shards[0] / "grid.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in b.files)
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["merge", str(shards[0]), str(shards[2]), "--out", str(tmp_path / "partial")])
+    assert "need each of 0/3 .. 2/3 exactly once" in capsys.readouterr().err
+    other = tmp_path / "other"
+    main(argv(photo_dir, models, other, shard="1/3", seed=7))
+    with pytest.raises(SystemExit):
+        main(["merge", str(shards[0]), str(other), str(shards[2]), "--out", str(tmp_path / "mixed")])
+    assert "not a shard of the same evaluation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shard", ["3/3", "1", "a/b"])
+def test_bad_shards_are_one_line_errors(photo_dir, models, tmp_path, capsys, shard):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv(photo_dir, models, tmp_path, shard=shard))
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--shard" in err and err.count("\n") == 1
+
+
+def test_the_full_split_script_runs_shards_side_by_side_and_merges_them(photo_dir, models, single, tmp_path):
+    """``scripts/eval_full_split.sh`` at tiny scale: two lanes of one model, merged = one run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "scripts" / "eval_full_split.sh"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "LANES": "2",
+           "MODELS": str(models / "small-3.safetensors"), "METHODS": OPTIONS["methods"], "SPLIT": "train",
+           "SHARDS": str(tmp_path / "shards")}
+    extra = ["--upper", models / "small-3-upper.safetensors", "--crop", "32", "--channels", OPTIONS["channels"],
+             "--snr", OPTIONS["snr"], "--grid", "2"]
+    done = subprocess.run(["bash", str(script), photo_dir, tmp_path / "out", *map(str, extra)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "wall time" in done.stdout and sorted(p.name for p in (tmp_path / "shards").glob("*.log")) == [
+        "small-3-0.log", "small-3-1.log"]
+    assert (tmp_path / "out" / "small-3" / "results.csv").read_bytes() == (single / "results.csv").read_bytes()
