@@ -142,3 +142,24 @@ def test_the_commands_default_to_the_measured_receiver(command):
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
     assert sub.get_default("dequantize") == DEFAULT_RECEIVER
     assert all(name in sub.format_help() for name in RECEIVERS)
+
+
+def test_the_robust_decoder_takes_only_failed_frames_with_many_expected_errors(sent):
+    """Two frames, both with every codeword failed: one whose posteriors are confident (estimated BER ~ 0) keeps
+    the sending model's decoder, one whose posteriors are uncertain goes to the decoder trained for errors."""
+    model, _, bits = sent
+    robust = zoo.load("small-4")
+    with torch.no_grad():
+        for p in robust.decoder.parameters():
+            p.add_(0.01 * torch.randn(p.shape, generator=torch.Generator().manual_seed(2)))
+    llr = (2 * bits - 1) * torch.tensor([[20.0], [0.5]])
+    posterior = unreliable(llr)
+    receiver = get_receiver("robust-soft", robust)
+    assert receiver.robust_frames(posterior).tolist() == [False, True]
+    with torch.no_grad():
+        got = receiver.reconstruct(model, bits, posterior, SIZE)
+        features = receiver.features(model, bits, posterior, SIZE)
+        own = model.decode_features([f[:1] for f in features])[0]
+        theirs = robust.decode_features([f[1:] for f in features])[0]
+        other = model.decode_features([f[1:] for f in features])[0]
+    assert torch.equal(got[0], own) and torch.equal(got[1], theirs) and not torch.allclose(theirs, other)

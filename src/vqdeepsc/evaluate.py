@@ -24,10 +24,9 @@ from .budget import bit_budget
 from .link.phy import DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
-from .receivers import DEFAULT_RECEIVER, check_same_transmitter, get_receiver
+from .receivers import DEFAULT_RECEIVER, check_same_transmitter
 from .results import library_versions, rows
-from .senders import ClassicSender, UpperBound
-from .transceiver import Transceiver
+from .senders import make_senders
 
 RESUMABLE_SETTINGS_IGNORED = ("batch", "decoder_workers")
 """Settings that do not change the results: a sweep may be resumed with other values."""
@@ -48,7 +47,7 @@ class Evaluation:
     """The senders of one evaluation, ready to sweep.
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
-    :param methods: from :data:`~vqdeepsc.methods.METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
+    :param methods: from :data:`~vqdeepsc.senders.METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
     :param batch: images per link call (the network sees one image at a time).
     :param link_options: keywords of :class:`~.link.phy.DigitalLink` (``decoder``, ``max_k``, ``backend``,
         ``workers``; its defaults otherwise).
@@ -58,6 +57,7 @@ class Evaluation:
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param image_ids: each image's index in the evaluated split (default ``0 .. N-1``), which seeds its channel.
     :input images: [N, 3, H, W] in [0, 1] (CPU).
+    :attr senders: method -> :class:`~vqdeepsc.senders.Sender`.
     :attr settings: these arguments, the link and the library versions (for the results' ``config``).
     :attr noiseless: method -> per-image record without the link (scores and payload description).
     """
@@ -80,12 +80,8 @@ class Evaluation:
         self.grid, self.seed, self.rician_factor = grid, seed, rician_factor
         self.device = next(model.parameters()).device
         self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-        self.receivers = {m: get_receiver(dequantize if m == "vq" else m[3:], robust) for m in methods
-                          if m.split("-")[0] == "vq"}
-        self.transceiver = Transceiver(model, images.to(self.device), batch) if self.receivers else None
-        self.senders = {m: self.transceiver if m in self.receivers
-                        else UpperBound(upper, images.to(self.device)) if m == "upper"
-                        else ClassicSender(m, images, self.budget, batch) for m in methods}
+        self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
+                                    upper=upper, robust=robust, dequantize=dequantize)
         self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
         self.links = {c: DigitalLink(c, rician_factor if c == "rician" else None, device=str(self.device),
                                      **(link_options or {})) for c in channels}
@@ -105,20 +101,16 @@ class Evaluation:
 
     @torch.no_grad()
     def point(self, channel: str, snr: float) -> dict:
-        """One (channel, SNR) point: ``channel``, ``snr_db``, ``records`` (method -> per-image record, the upper
-        bound's empty) and, with ``grid``, ``grid`` (method -> [G, 3, H, W] uint8)."""
+        """One (channel, SNR) point: ``channel``, ``snr_db``, ``records`` (method -> per-image record; empty for a
+        method without the link) and, with ``grid``, ``grid`` (method -> [G, 3, H, W] uint8)."""
         link = self.links[channel]
         seeds = [link_seed(self.seed, channel, snr, i) for i in self.image_ids]
-        reception = self.transceiver.receive(link, snr, seeds) if self.transceiver else None
         records, kept = {}, {}
         for method, sender in self.senders.items():
-            if method == "upper":
-                records[method] = {}
+            records[method] = {}
+            if not sender.uses_link:
                 continue
-            if method in self.receivers:
-                x_hat, record = self.transceiver.reconstruct(self.receivers[method], reception), reception[2]
-            else:
-                x_hat, record = sender.send(link, snr, seeds)
+            x_hat, record = sender.send(link, snr, seeds)
             records[method] = {**image_scores(x_hat, self.images), **record}
             if self.grid and channel == self.grid_channel:
                 kept[method] = _uint8(x_hat[:self.grid])
@@ -157,8 +149,7 @@ class Evaluation:
             kept = [p["grid"] for p in points if p["channel"] == self.grid_channel]
             out["grid"] = {"original": _uint8(self.images[:self.grid]),
                            **{m: np.stack([k[m] for k in kept]) for m in kept[0]},
-                           **({"upper": _uint8(self.senders["upper"].noiseless[:self.grid])}
-                              if "upper" in self.senders else {})}
+                           **{m: _uint8(s.noiseless[:self.grid]) for m, s in self.senders.items() if not s.uses_link}}
             out["grid_meta"] = {"preset": self.settings["preset"], "channel": self.grid_channel,
                                 "snr_db": self.snr_db}
         return out

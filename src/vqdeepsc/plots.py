@@ -71,21 +71,22 @@ def image_grid(columns: dict, path: str | Path) -> None:
     _save(fig, path)
 
 
-def _method_label(method: str, preset: str) -> str:
-    from .methods import LABELS
+def _line_label(row: dict, several_presets: bool) -> str:
+    """A line's legend, from one of its rows: a method without the link (the upper bound) or with VQ-DeepSC's bits
+    is named with its model; a classic codec with the link (and whose budget, when several models share a figure)."""
+    from .senders import labels
 
-    if method.split("-")[0] == "vq":
-        return f"{LABELS[method]} ({preset})"
-    if method == "upper":
-        return f"upper bound ({preset}-upper, noiseless)"
-    return f"{LABELS[method]} + LDPC 1/3 + 16-QAM"
+    label = labels()[row["method"]]
+    if row["ber"] is None or row["quality"] is None:
+        return f"{label} ({row['preset']})"
+    return f"{label} + LDPC 1/3 + 16-QAM" + (f" ({row['preset']} budget)" if several_presets else "")
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
     """The paper's Fig. 3 layout: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel per channel, one
     line per preset and method (a classic codec gets its preset's bit budget), error bars = the 95 % confidence
     interval (rows of ``vqdeepsc eval``)."""
-    from .methods import METHODS
+    from .senders import METHODS
 
     presets = list(dict.fromkeys(r["preset"] for r in rows))
     channels = list(dict.fromkeys(r["channel"] for r in rows))
@@ -95,14 +96,11 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     fig, axes = plt.subplots(1, len(channels), figsize=(4.5 * len(channels), 3.8), squeeze=False, sharey=True)
     for ax, channel in zip(axes[0], channels):
         for j, (preset, method) in enumerate(lines):
-            points = sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in rows
-                            if r["channel"] == channel and r["method"] == method and r["preset"] == preset)
-            if points:
-                x, y, err = zip(*points)
-                style = "--" if method == "upper" else "-" if presets.index(preset) == 0 else "-."
-                # a classic codec: say whose budget
-                budget = method.split("-")[0] not in ("vq", "upper") and len(presets) > 1
-                label = _method_label(method, preset) + (f" ({preset} budget)" if budget else "")
+            line = [r for r in rows if r["channel"] == channel and r["method"] == method and r["preset"] == preset]
+            if line:
+                x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
+                style = "--" if line[0]["ber"] is None else "-" if presets.index(preset) == 0 else "-."
+                label = _line_label(line[0], len(presets) > 1)
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
@@ -124,15 +122,15 @@ def plot_reconstructions(grid, path: str | Path, max_snrs: int = 4) -> None:
 
     import torch
 
-    from .methods import LABELS
+    from .senders import labels
 
     meta = json.loads(str(grid["meta"]))
     snrs, count = meta["snr_db"], min(max_snrs, len(meta["snr_db"]))
     picks = sorted({round(i * (len(snrs) - 1) / max(1, count - 1)) for i in range(count)})
     images = {k: torch.from_numpy(v).float() / 255 for k, v in grid.items() if k != "meta"}
     columns = {"original": images.pop("original")}
-    columns.update({LABELS[m]: x for m, x in images.items() if x.dim() == 4})
+    columns.update({labels()[m]: x for m, x in images.items() if x.dim() == 4})
     for j in picks:
-        columns.update({f"{LABELS[m]}\n{meta['channel']} {snrs[j]:g} dB": x[j]
+        columns.update({f"{labels()[m]}\n{meta['channel']} {snrs[j]:g} dB": x[j]
                         for m, x in images.items() if x.dim() == 5})
     image_grid(columns, path)

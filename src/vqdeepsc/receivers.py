@@ -14,8 +14,9 @@ receiver is one :class:`Receiver` subclass here and one entry in :data:`RECEIVER
 
 Any receiver can also decode with another model's semantic decoder (``decoder``): one fine-tuned for channel
 errors (``vqdeepsc train --channel-errors``) from the sending model, whose encoder and codebooks it shares.
-``reconstruct`` uses that decoder only for frames with a codeword that failed its parity check, so the error-free
-quality is the sending model's.
+``reconstruct`` uses that decoder only for frames with a codeword that failed its parity check and whose
+posteriors expect at least :data:`ROBUST_SWITCH_BER` of their bits wrong, so the error-free quality is the sending
+model's, and a frame with a few wrong bits keeps the sending model's sharper decoder.
 """
 
 from __future__ import annotations
@@ -51,11 +52,25 @@ def codeword_log_posteriors(llr: Tensor, num_codes: int, temperature: float = 1.
     return torch.log_softmax(log_p, dim=-1)
 
 
+def estimated_ber(posterior: Posterior) -> Tensor:
+    """``[B]``: each payload's expected fraction of wrong bits under its posteriors, the mean of
+    ``sigmoid(-|llr|)``."""
+    return torch.sigmoid(-posterior.llr.abs()).mean(1)
+
+
+ROBUST_SWITCH_BER = 0.01
+"""The estimated bit error rate (:func:`estimated_ber`) from which a frame with a failed codeword goes to the
+decoder trained for errors. Chosen on 80 validation tiles of both models at and around the LDPC cliff
+(``benchmarks/robust_switch.py``, ``results/receivers/README.md``)."""
+
+
 class Receiver:
     """Reception -> features of every transmitted scale.
 
     :param decoder: a model whose semantic decoder reconstructs the features instead of the sending model's (one
         fine-tuned for channel errors); its receivers are named ``robust-<name>``.
+    :param switch_ber: the frames ``decoder`` reconstructs: those with a failed codeword whose estimated bit error
+        rate is at least this.
 
     :input model: the quantized ``VQDeepSC`` whose indices were sent.
     :input received: ``[B, n_bits]`` hard-decided bits (0/1).
@@ -70,8 +85,8 @@ class Receiver:
     """Whether the result can differ from the noiseless one when every hard bit is right (so the images with an
     unreliable codeword must be decoded even if no bit is wrong)."""
 
-    def __init__(self, decoder: VQDeepSC | None = None):
-        self.decoder = decoder
+    def __init__(self, decoder: VQDeepSC | None = None, switch_ber: float = ROBUST_SWITCH_BER):
+        self.decoder, self.switch_ber = decoder, switch_ber
 
     @property
     def name(self) -> str:
@@ -90,12 +105,16 @@ class Receiver:
     def features(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> list[Tensor]:
         raise NotImplementedError
 
+    def robust_frames(self, posterior: Posterior) -> Tensor:
+        """``[B]`` bool: the frames ``decoder`` reconstructs (a failed codeword, estimated BER >= ``switch_ber``)."""
+        return ~posterior.reliable.all(1) & (estimated_ber(posterior) >= self.switch_ber)
+
     def reconstruct(self, model: VQDeepSC, received: Tensor, posterior: Posterior, shape: tuple[int, int]) -> Tensor:
-        """The images: ``features`` decoded by ``model``, and by ``decoder`` for frames with a failed codeword."""
+        """The images: ``features`` decoded by ``model``, and by ``decoder`` for :meth:`robust_frames`."""
         features = self.features(model, received, posterior, shape)
         if self.decoder is None:
             return model.decode_features(features)
-        failed = ~posterior.reliable.all(1)
+        failed = self.robust_frames(posterior)
         images = None
         for decoder, frames in ((model, ~failed), (self.decoder, failed)):
             if frames.any():

@@ -25,7 +25,6 @@ import numpy as np
 import torch
 
 from .checkpoint import atomic_write
-from .methods import LABELS
 
 FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
           "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
@@ -73,7 +72,8 @@ def rows(header: dict, points: list[dict]) -> tuple[list[dict], dict]:
     out = []
     for point in points:
         for method in methods:
-            row = noiseless[method] if method == "upper" else {**noiseless[method], **summarise(point["records"][method])}
+            record = point["records"][method]  # empty: the method does not use the link (the upper bound)
+            row = {**noiseless[method], **summarise(record)} if record else noiseless[method]
             row = {"preset": preset, "method": method, "channel": point["channel"], "snr_db": point["snr_db"], **row}
             out.append({k: row.get(k) for k in FIELDS})
     for summary in noiseless.values():
@@ -209,10 +209,12 @@ FORMAT_HEADER = ("| preset | method | channel | Es/N0 (dB) | source bits / image
 
 def format_row(row: dict) -> str:
     """One markdown line of :data:`FORMAT_HEADER`."""
+    from .senders import labels
+
     def num(key, spec):
         return "" if row[key] is None else format(row[key], spec)
 
-    return (f"| {row['preset']} | {LABELS[row['method']]} | {row['channel']} | {row['snr_db']:g} | "
+    return (f"| {row['preset']} | {labels()[row['method']]} | {row['channel']} | {row['snr_db']:g} | "
             f"{num('source_bits', '.0f')} | {row['ssim']:.4f} ± {row['ssim_ci95']:.4f} | {row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | "
             f"{num('ber', '.2e')} | {num('bler', '.3f')} | {num('failure_rate', '.3f')} | {num('quality', '.1f')} |")
 

@@ -17,13 +17,14 @@ class ImageCodec:
     """A lossy codec with an integer quality knob ``1..max_quality`` (larger is better and bigger).
 
     :param name: method name (``"jpeg"``, ``"webp"``, ...).
+    :param label: its name in tables and figures (``"JPEG"``).
     :param format: Pillow format name.
     :param max_quality: the largest quality tried.
     :param options: extra Pillow save options.
     """
 
-    def __init__(self, name: str, format: str, max_quality: int = 95, **options):
-        self.name, self.format, self.max_quality, self.options = name, format, max_quality, options
+    def __init__(self, name: str, label: str, format: str, max_quality: int = 95, **options):
+        self.name, self.label, self.format, self.max_quality, self.options = name, label, format, max_quality, options
 
     def encode(self, image: Image.Image, quality: int) -> bytes:
         buf = io.BytesIO()
@@ -56,14 +57,14 @@ def _heif() -> ImageCodec:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    return ImageCodec("heif", "HEIF", 95)
+    return ImageCodec("heif", "HEIF", "HEIF", 95)
 
 
 CODECS = {
-    "jpeg": lambda: ImageCodec("jpeg", "JPEG", 95, optimize=True),
-    "webp": lambda: ImageCodec("webp", "WEBP", 100, method=6),
-    "jpeg2000": lambda: JPEG2000("jpeg2000", "JPEG2000", 120),
-    "avif": lambda: ImageCodec("avif", "AVIF", 100, speed=6),
+    "jpeg": lambda: ImageCodec("jpeg", "JPEG", "JPEG", 95, optimize=True),
+    "webp": lambda: ImageCodec("webp", "WebP", "WEBP", 100, method=6),
+    "jpeg2000": lambda: JPEG2000("jpeg2000", "JPEG 2000", "JPEG2000", 120),
+    "avif": lambda: ImageCodec("avif", "AVIF", "AVIF", 100, speed=6),
     "heif": _heif,
 }
 

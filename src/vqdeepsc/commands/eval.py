@@ -61,7 +61,7 @@ def run(args):
     from ..data import load_images
     from ..folders import FolderLock
     from ..link.channel import parse_channels, parse_snr_list
-    from ..methods import parse_methods
+    from ..senders import parse_methods
     from ..receivers import get_receiver
     from ..zoo import resolve_model
 
