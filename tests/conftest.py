@@ -15,3 +15,23 @@ def photo_dir(tmp_path_factory):
             array = (photos[name].permute(1, 2, 0).numpy() * 255).round().astype("uint8")
             Image.fromarray(array).resize((32, 32), Image.Resampling.LANCZOS).save(root / split / f"{name}.png")
     return root
+
+
+
+@pytest.fixture(scope="session")
+def untrained_models(tmp_path_factory):
+    """``make(preset)``: a folder with untrained ``<preset>`` and ``<preset>-upper`` model files (seed 0)."""
+    import torch
+
+    from vqdeepsc.checkpoint import save_model
+    from vqdeepsc.config import get_preset
+    from vqdeepsc.models.system import VQDeepSC
+
+    def make(preset: str):
+        root = tmp_path_factory.mktemp("models")
+        torch.manual_seed(0)
+        for name in (preset, f"{preset}-upper"):
+            save_model(VQDeepSC(get_preset(name)), root / f"{name}.safetensors")
+        return root
+
+    return make

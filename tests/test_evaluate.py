@@ -9,24 +9,17 @@ import pytest
 import torch
 
 from vqdeepsc.baselines import MID_GRAY, fit_to_budget, get_codec, send_file, to_image
-from vqdeepsc.checkpoint import save_model
 from vqdeepsc.cli import main
-from vqdeepsc.config import get_preset
 from vqdeepsc.data import to_tensor
 from vqdeepsc.data import load_images
 from vqdeepsc.evaluate import evaluate
 from vqdeepsc.results import FIELDS
 from vqdeepsc.link.phy import DigitalLink, LinkStats
-from vqdeepsc.models.system import VQDeepSC
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("models")
-    torch.manual_seed(0)
-    for name in ("small-4", "small-4-upper"):
-        save_model(VQDeepSC(get_preset(name)), root / f"{name}.safetensors")
-    return root
+def models(untrained_models):
+    return untrained_models("small-4")
 
 
 @pytest.fixture(scope="module")

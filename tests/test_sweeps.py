@@ -5,24 +5,16 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
-from vqdeepsc.checkpoint import save_model
 from vqdeepsc.cli import main
-from vqdeepsc.config import get_preset
-from vqdeepsc.models.system import VQDeepSC
 from vqdeepsc.results import PointLog
 
 OPTIONS = {"split": "train", "channels": "awgn,rayleigh", "snr": "0,5,30", "methods": "vq-hard,vq-soft,upper,jpeg"}
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("models")
-    torch.manual_seed(0)
-    for name in ("small-3", "small-3-upper"):
-        save_model(VQDeepSC(get_preset(name)), root / f"{name}.safetensors")
-    return root
+def models(untrained_models):
+    return untrained_models("small-3")
 
 
 def argv(photo_dir, models, out, *extra, **options):
