@@ -29,7 +29,7 @@ from vqdeepsc.zoo import resolve_model
 
 POINTS = (("awgn", 0.0), ("awgn", 3.0), ("awgn", 3.5), ("rayleigh", 4.0), ("rayleigh", 5.0), ("rician", 3.5),
           ("rician", 4.0), ("rician", 4.5))
-THRESHOLDS = (1e-3, 3e-3, 1e-2, 3e-2, 5e-2, 0.1)
+THRESHOLDS = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 
 
 @torch.no_grad()
