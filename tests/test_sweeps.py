@@ -74,6 +74,8 @@ def test_shards_merged_equal_one_run(photo_dir, models, single, tmp_path, capsys
     one, joined = (json.loads((f / "results.json").read_text()) for f in (single, merged))
     assert joined["noiseless"] == one["noiseless"] and joined["config"]["files"] == one["config"]["files"]
     assert joined["config"]["shards"] == 3 and joined["config"]["images"] == 4
+    shard_seconds = sum(json.loads((f / "results.json").read_text())["config"]["seconds"] for f in shards)
+    assert joined["config"]["seconds"] == round(shard_seconds, 1) > 0
     with np.load(merged / "grid.npz") as a, np.load(shards[0] / "grid.npz") as b:
         assert all(np.array_equal(a[k], b[k]) for k in b.files)
 

@@ -156,8 +156,8 @@ MERGED_AWAY = ("shard", "files", "seconds", "resumed_points")
 
 def merge(folders: list[str | Path]) -> tuple[dict, list[dict], dict]:
     """The header and points of one evaluation from the point logs of its shards (``vqdeepsc eval --shard i/n``
-    into each folder), and the merged config: ``ValueError`` unless every shard of one evaluation is there,
-    finished, exactly once.
+    into each folder), and the merged config (``seconds``: the shards' time added up): ``ValueError`` unless every
+    shard of one evaluation is there, finished, exactly once.
 
     :output: ``(header, points, config)``, the header's and points' records joined in image order.
     """
@@ -192,8 +192,8 @@ def merge(folders: list[str | Path]) -> tuple[dict, list[dict], dict]:
     keyed = [{(p["channel"], p["snr_db"]): p for p in points} for _, _, points in logs]
     points = [{**p, "records": _join([k[(p["channel"], p["snr_db"])]["records"] for k in keyed])} for p in logs[0][2]]
     config = {k: v for k, v in first["config"].items() if k not in MERGED_AWAY}
-    config.update(files=header["files"], shards=count, seconds=round(sum(h["config"].get("seconds", 0) or 0
-                                                                         for _, h, _ in logs), 1))
+    seconds = [read_results(f)["config"].get("seconds", 0) if (f / "results.json").is_file() else 0 for f, _, _ in logs]
+    config.update(files=header["files"], shards=count, seconds=round(sum(seconds), 1))
     return header, points, config
 
 
