@@ -28,10 +28,6 @@ from .receivers import DEFAULT_RECEIVER, check_same_transmitter
 from .results import library_versions, rows
 from .senders import make_senders
 
-RESUMABLE_SETTINGS_IGNORED = ("batch", "decoder_workers")
-"""Settings that do not change the results: a sweep may be resumed with other values."""
-
-
 def link_seed(seed: int, channel: str, snr_db: float, image: int) -> int:
     """The seed of image ``image``'s link realisation at (``channel``, ``snr_db``), the same for every method."""
     return int.from_bytes(hashlib.sha256(f"{seed}/{channel}/{snr_db:g}/{image}".encode()).digest()[:8], "little") >> 1
@@ -94,10 +90,11 @@ class Evaluation:
             "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions()}
         self.grid_channel = "awgn" if "awgn" in channels else channels[0]
 
-    def header(self, config: dict, files: list[str]) -> dict:
-        """The header of the point log: ``config``, settings, the images' indices and names, noiseless records."""
-        return {"config": config, "settings": self.settings, "image_ids": self.image_ids, "files": files,
-                "noiseless": self.noiseless}
+    def header(self, config: dict) -> dict:
+        """The header of the point log: ``config``, settings, the images' indices and names (``config["files"]``),
+        noiseless records."""
+        return {"config": config, "settings": self.settings, "image_ids": self.image_ids,
+                "files": config.get("files", []), "noiseless": self.noiseless}
 
     @torch.no_grad()
     def point(self, channel: str, snr: float) -> dict:
@@ -129,7 +126,7 @@ class Evaluation:
             [S, G, 3, H, W]) with ``grid_meta`` (preset, channel, SNRs).
         """
         done, points = done or {}, []
-        header = self.header({}, [])
+        header = self.header({})
         for channel in self.channels:
             for snr in self.snr_db:
                 point = done.get((channel, snr))

@@ -150,8 +150,21 @@ def read_results(path: str | Path) -> dict:
     return document
 
 
-MERGED_AWAY = ("shard", "files", "seconds", "resumed_points")
-"""Config keys that differ between the shards of one evaluation."""
+RUN_FACTS = ("seconds", "resumed_points")
+"""Config entries that describe one run, not the evaluation."""
+SHARD_FACTS = ("shard", "files")
+"""Config entries that differ between the shards of one evaluation."""
+FREE_SETTINGS = ("batch", "decoder_workers")
+"""Settings that do not change the results: a sweep may be resumed, or its shards run, with other values."""
+
+
+def differences(a: dict, b: dict, config_ignored: tuple = (), settings_ignored: tuple = ()) -> list[str]:
+    """The config and settings keys in which two point-log headers describe different evaluations (besides
+    :data:`RUN_FACTS`, :data:`FREE_SETTINGS` and the keys ignored here)."""
+    def differ(name, ignored):
+        return [k for k in {**a[name], **b[name]} if k not in ignored and a[name].get(k) != b[name].get(k)]
+
+    return differ("config", RUN_FACTS + config_ignored) + differ("settings", FREE_SETTINGS + settings_ignored)
 
 
 def merge(folders: list[str | Path]) -> tuple[dict, list[dict], dict]:
@@ -169,10 +182,7 @@ def merge(folders: list[str | Path]) -> tuple[dict, list[dict], dict]:
         logs.append((Path(folder), header, points))
     first = logs[0][1]
     for folder, header, _ in logs[1:]:
-        mismatch = [k for k in {**first["config"], **header["config"]} if k not in MERGED_AWAY
-                    and first["config"].get(k) != header["config"].get(k)]
-        mismatch += [k for k in ("preset", "methods", "channels", "snr_db", "seed", "rician_factor", "decoder", "max_k",
-                                 "dequantize") if first["settings"].get(k) != header["settings"].get(k)]
+        mismatch = differences(first, header, SHARD_FACTS, ("images",))
         if mismatch:
             raise ValueError(f"{folder} is not a shard of the same evaluation as {logs[0][0]} (differs in "
                              f"{', '.join(mismatch)})")
@@ -191,7 +201,7 @@ def merge(folders: list[str | Path]) -> tuple[dict, list[dict], dict]:
               "noiseless": _join([h["noiseless"] for _, h, _ in logs])}
     keyed = [{(p["channel"], p["snr_db"]): p for p in points} for _, _, points in logs]
     points = [{**p, "records": _join([k[(p["channel"], p["snr_db"])]["records"] for k in keyed])} for p in logs[0][2]]
-    config = {k: v for k, v in first["config"].items() if k not in MERGED_AWAY}
+    config = {k: v for k, v in first["config"].items() if k not in SHARD_FACTS + RUN_FACTS}
     seconds = [read_results(f)["config"].get("seconds", 0) if (f / "results.json").is_file() else 0 for f, _, _ in logs]
     config.update(files=header["files"], shards=count, seconds=round(sum(seconds), 1))
     return header, points, config

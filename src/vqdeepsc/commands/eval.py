@@ -126,17 +126,6 @@ def claim_results_folder(out, overwrite: bool) -> None:
     shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
 
 
-def _same_evaluation(old: dict, new: dict) -> list[str]:
-    """What differs between two point-log headers, other than what may change on resuming."""
-    from ..evaluate import RESUMABLE_SETTINGS_IGNORED
-
-    differ = [k for k in {**old["config"], **new["config"]} if k not in ("seconds", "resumed_points")
-              and old["config"].get(k) != new["config"].get(k)]
-    differ += [k for k in {**old["settings"], **new["settings"]} if k not in RESUMABLE_SETTINGS_IGNORED
-               and old["settings"].get(k) != new["settings"].get(k)]
-    return differ + [k for k in ("image_ids", "files") if old[k] != new[k]]
-
-
 def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out):
     import json
     import shutil
@@ -146,7 +135,8 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
 
     from ..budget import bit_budget, format_budget
     from ..evaluate import Evaluation
-    from ..results import FORMAT_HEADER, GRID_PARTS, PointLog, format_row, load_grid_part, save_grid_part, write_results
+    from ..results import (FORMAT_HEADER, GRID_PARTS, PointLog, differences, format_row, load_grid_part, save_grid_part,
+                           write_results)
 
     budget = bit_budget(model.preset, args.crop, args.crop)
     shard = f", shard {args.shard}" if args.shard else ""
@@ -156,13 +146,13 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
                             rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
                             link_options=link_options(args), dequantize=args.dequantize, image_ids=ids)
-    header = json.loads(json.dumps(evaluation.header(config, config["files"])))
+    header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)
     old, points = log.read()
     if args.resume:
         if old is None:
             raise ValueError(f"nothing to resume in {out}: it holds no {log.path.name}")
-        differ = _same_evaluation(old, header)
+        differ = differences(old, header) + (["image_ids"] if old["image_ids"] != header["image_ids"] else [])
         if differ:
             raise ValueError(f"--resume: {out} holds an evaluation with other arguments (differs in "
                              f"{', '.join(differ)}); run it with the same arguments, or use another --out")

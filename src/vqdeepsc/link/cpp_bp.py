@@ -85,8 +85,6 @@ def decode_in_parallel(key: str, pcm: scipy.sparse.csr_matrix, llr: np.ndarray, 
                        workers: int = 1):
     """:func:`decode_codewords` with the rows spread over ``workers`` processes (in this one if ``workers`` is 1
     or there is one row). Same inputs and outputs."""
-    if workers < 1:
-        raise ValueError(f"workers must be positive, got {workers}")
     if workers == 1 or len(llr) < 2:
         return decode_codewords(key, pcm, llr, max_iter, keep)
     parts = np.array_split(llr, min(len(llr), workers * TASKS_PER_WORKER))

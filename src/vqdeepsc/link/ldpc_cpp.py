@@ -5,7 +5,7 @@ mother codeword as Sionna's ``LDPC5GDecoder`` does (undo the output interleaver;
 are punctured: LLR 0; filler bits are known zeros: LLR ``llr_max``; clip at ``llr_max`` = 20) and decodes it on
 Sionna's pruned parity-check matrix by product-sum BP with a flooding schedule, at most ``max_iter`` iterations,
 each codeword stopping once its syndrome is zero (:mod:`.cpp_bp`). Its decisions are those of Sionna's decoder
-(``tests/test_ldpc.py`` checks them bit for bit, on codewords that fail too); its posteriors differ in magnitude,
+(``tests/test_ldpc_cpp.py`` checks them bit for bit, on codewords that fail too); its posteriors differ in magnitude,
 since Sionna clips every message at 20 and runs to its next parity check. About twice as fast as the
 early-terminated Sionna decoder on one core, and it spreads codewords over worker processes
 (``results/link/README.md``).
@@ -49,7 +49,7 @@ class CppLDPCDecoder(torch.nn.Module):
                              "iterations use the sionna backend")
         if max_iter < 1 or workers < 1:
             raise ValueError(f"max_iter and workers must be positive, got {max_iter} and {workers}")
-        self.encoder, self.max_iter, self.workers, self.device = encoder, max_iter, workers, device
+        self.encoder, self.max_iter, self.workers = encoder, max_iter, workers
         self.pcm = LDPC5GDecoder(encoder, num_iter=1).pcm.tocsr().astype("uint8")
         self.key = f"{encoder.k}/{encoder.n}/{self.pcm.shape}/{self.pcm.nnz}"
 

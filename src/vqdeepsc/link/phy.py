@@ -34,10 +34,6 @@ DECODER_BACKENDS = {"sionna": ("ldpc", "SionnaLDPCDecoder"), "cpp": ("ldpc_cpp",
 (CPU; early only; in worker processes with ``workers > 1``). Both take ``(encoder, max_iter, early_stop, device)``
 and give the same decisions."""
 
-
-def default_backend(device: str, decoder: str = "early") -> str:
-    """``"cpp"`` on the CPU with early termination (about twice as fast there), else ``"sionna"``."""
-    return "cpp" if str(device).startswith("cpu") and decoder == "early" else "sionna"
 MIN_K = 12
 """Smallest information block Sionna's ``LDPC5GEncoder`` accepts."""
 BITS_PER_SYMBOL = 4
@@ -46,6 +42,11 @@ SCRAMBLER_SEED = 0x5EED
 """Seed of the scrambling sequence both ends know (the same for every codeword)."""
 DECODER_CHUNK = 2**18
 """Code bits per BP-decoder call: larger batches fall out of the CPU caches and run up to 3x slower."""
+
+
+def default_backend(device: str, decoder: str = "early") -> str:
+    """``"cpp"`` on the CPU with early termination (about twice as fast there), else ``"sionna"``."""
+    return "cpp" if str(device).startswith("cpu") and decoder == "early" else "sionna"
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class DigitalLink(torch.nn.Module):
         return u, torch.cat([self.channel_llr(part, no, g) for part, g in zip(x.split(plan.num_codewords), generator)])
 
     def channel_llr(self, x: torch.Tensor, no: float, generator: torch.Generator | None) -> torch.Tensor:
-        """Symbols ``[N, n / 4]`` -> channel -> ZF -> APP demapper -> descrambler -> logits of the code bits ``[N, n]``."""
+        """Symbols ``[N, n / 4]`` -> channel -> ZF -> APP demapper -> descrambler -> code-bit logits ``[N, n]``."""
         y, h = self.channel(x, no, generator)
         x_hat, no_eff = zf_equalize(y, h, no)
         return self.descrambler(self.demapper(x_hat, no_eff))
