@@ -26,12 +26,30 @@ def test_block_shapes():
 def test_encoder_and_decoder_shapes():
     feats = SemanticEncoder(4, (8, 8, 16, 16))(torch.rand(2, 3, 128, 128))
     assert [tuple(f.shape) for f in feats] == [(2, 8, 64, 64), (2, 8, 32, 32), (2, 16, 16, 16), (2, 16, 8, 8)]
-    assert SemanticDecoder(4, (8, 8, 16, 16), (0, 1, 2, 3))(feats).shape == (2, 3, 128, 128)
-    dec3 = SemanticDecoder(4, (8, 8, 16, 16), (1, 2, 3))
+    assert SemanticDecoder((8, 8, 16, 16), (16, 8, 8, 4), (0, 1, 2, 3))(feats).shape == (2, 3, 128, 128)
+    dec3 = SemanticDecoder((8, 8, 16, 16), (16, 8, 8, 4), (1, 2, 3))
     out = dec3([None, *feats[1:]])
     assert out.shape == (2, 3, 128, 128) and 0 <= out.min() and out.max() <= 1
     # the untransmitted 64x64 scale is not concatenated: the last up-sample block sees only C_1 = 8 channels
     assert dec3.up[-1][0].body[0].in_channels == 8
+
+
+def test_the_decoders_concatenations_are_the_papers():
+    """DESIGN.md: paper-4 concatenates 16x16x(2x512), 32x32x(2x256), 64x64x(2x128) and ends on the stem width;
+    files saved before ``up_widths`` existed keep their (narrower-first) legacy widths."""
+    with torch.device("meta"):
+        model = VQDeepSC(get_preset("paper-4"))
+        decoder = model.decoder
+        x = model.encoder(torch.zeros(1, 3, 128, 128))
+        f = decoder.head(x[-1])
+        seen = []
+        for l, block in zip((2, 1, 0), decoder.up):
+            f = torch.cat([block(f), x[l]], dim=1)
+            seen.append(tuple(f.shape[1:]))
+    assert seen == [(2 * 512, 16, 16), (2 * 256, 32, 32), (2 * 128, 64, 64)]
+    assert decoder.to_image[0].in_channels == 64 and get_preset("small-4").up_widths == (64, 32, 16, 8)
+    old = {k: v for k, v in get_preset("paper-4").to_dict().items() if k != "up_widths"}
+    assert Preset.from_dict(old).up_widths == (64, 512, 256, 128)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -52,10 +70,10 @@ def test_preset_shapes_on_meta(name):
 
 
 def test_paper_parameter_counts():
-    """The paper's network (stem 64; widths 128-1024) is about 100 M parameters; the small presets are CPU-sized."""
+    """The paper's network (stem 64; widths 128-1024) is about 110 M parameters; the small presets are CPU-sized."""
     with torch.device("meta"):
         counts = {n: count_parameters(VQDeepSC(PRESETS[n])) for n in ("paper-4", "paper-3", "small-4")}
-    assert 95e6 < counts["paper-4"] < 110e6
+    assert 105e6 < counts["paper-4"] < 115e6
     assert 95e6 < counts["paper-3"] < counts["paper-4"]
     assert counts["small-4"] < counts["paper-4"] / 20
 

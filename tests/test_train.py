@@ -54,6 +54,20 @@ def test_resume_gives_the_same_losses_as_an_uninterrupted_run(photo_dir, tmp_pat
            [{k: v for k, v in r.items() if k not in drop} for r in cut]
 
 
+def test_a_run_started_before_the_papers_decoder_widths_resumes_with_its_own(photo_dir, tmp_path):
+    """A checkpoint whose config has no ``up_widths`` holds the legacy decoder; resuming it must rebuild that one."""
+    legacy = (8, 64, 32, 16)  # small-4's legacy widths: stem, C_3, C_2, C_1
+    Trainer(tiny_config(photo_dir, tmp_path / "run", epochs=1, up_widths=legacy)).fit()
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    config = json.loads(state["config"])
+    assert config.pop("up_widths") == list(legacy)
+    save_checkpoint(dict(state, config=json.dumps(config)), tmp_path / "run" / "checkpoint.pt")
+    trainer = Trainer.resume(tmp_path / "run", epochs=2)
+    assert trainer.model.preset.up_widths == legacy
+    trainer.fit()
+    assert len(read_log(tmp_path / "run")) == 2
+
+
 def test_a_crash_during_save_leaves_the_old_checkpoint(photo_dir, tmp_path, monkeypatch):
     path = tmp_path / "checkpoint.pt"
     save_checkpoint({"format": "vqdeepsc-checkpoint/1", "epoch": 1}, path)

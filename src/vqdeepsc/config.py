@@ -25,6 +25,9 @@ class Preset:
     :param quantized: ``False`` for an upper bound: the features are sent as they are (no embedding space).
     :param quantizer: which quantizer every scale uses (``vqdeepsc.models.quantizers.QUANTIZERS``): ``"vq"`` is
         the paper's learned codebook; files saved before this field existed hold ``"vq"`` models.
+    :param up_widths: output channels of the decoder's L up-sample blocks, deepest first; default the paper's
+        ``C_{L-1}, ..., C_1, stem`` (so the concatenations are ``2 x C_l`` wide). Files saved before this field
+        existed hold :func:`legacy_up_widths`.
     """
 
     name: str
@@ -33,8 +36,13 @@ class Preset:
     codebook_sizes: tuple[int | None, ...]
     quantized: bool = True
     quantizer: str = "vq"
+    up_widths: tuple[int, ...] | None = None
 
     def __post_init__(self):
+        if self.up_widths is None:
+            object.__setattr__(self, "up_widths", (*self.widths[-2::-1], self.stem_channels))
+        if len(self.up_widths) != len(self.widths) or min(self.up_widths) < 1:
+            raise ValueError(f"preset {self.name!r}: {len(self.widths)} scales need as many positive up-sample widths")
         if len(self.widths) != len(self.codebook_sizes):
             raise ValueError(f"preset {self.name!r}: {len(self.widths)} widths but {len(self.codebook_sizes)} codebook sizes")
         if not any(n is not None for n in self.codebook_sizes):
@@ -68,7 +76,15 @@ class Preset:
     def from_dict(cls, d: dict) -> "Preset":
         return cls(name=d["name"], stem_channels=d["stem_channels"], widths=tuple(d["widths"]),
                    codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"],
-                   quantizer=d.get("quantizer", "vq"))
+                   quantizer=d.get("quantizer", "vq"),
+                   up_widths=tuple(d.get("up_widths") or legacy_up_widths(d["stem_channels"], d["widths"])))
+
+
+def legacy_up_widths(stem_channels: int, widths: tuple[int, ...]) -> tuple[int, ...]:
+    """The up-sample widths of models saved before ``Preset.up_widths`` existed: ``stem, C_{L-1}, ..., C_1``. The
+    first up-sample block narrowed the deepest scale to the stem width, and every later one was a scale too wide
+    (the concatenation at 64x64 of ``paper-4`` was 256 + 128 channels, not the paper's 2 x 128)."""
+    return (stem_channels, *widths[-2::-1])
 
 
 PAPER_WIDTHS = (128, 256, 512, 1024)

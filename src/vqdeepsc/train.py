@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from .checkpoint import atomic_write, load_checkpoint, load_matching_weights, save_checkpoint, save_model
-from .config import Preset, get_preset
+from .config import Preset, get_preset, legacy_up_widths
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
@@ -70,6 +70,7 @@ class TrainConfig:
     gan_weight: float = 1.0  # 0 trains without the discriminator
     disc_channels: int = 64
     quantizer: str | None = None  # None: the preset's
+    up_widths: tuple[int, ...] | None = None  # None: the preset's (the paper's); runs from before: the legacy ones
     kmeans_init: bool = True
     dead_code_threshold: float = 0.1
     ema_decay: float | None = None
@@ -110,6 +111,8 @@ class TrainConfig:
     def model_preset(self) -> Preset:
         """The preset, with the quantizer this run chose."""
         preset = get_preset(self.preset)
+        if self.up_widths:
+            preset = replace(preset, up_widths=tuple(self.up_widths))
         return replace(preset, quantizer=self.quantizer) if self.quantizer else preset
 
 
@@ -202,6 +205,9 @@ class Trainer:
         state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
         cfg = json.loads(state["config"])
         cfg["betas"] = tuple(cfg["betas"])
+        if "up_widths" not in cfg:  # a run started before the decoder's widths were the paper's
+            preset = get_preset(cfg["preset"])
+            cfg["up_widths"] = legacy_up_widths(preset.stem_channels, preset.widths)
         cfg["run_dir"] = str(run_dir)
         cfg.update({k: v for k, v in dict(changes, epochs=epochs).items() if v is not None})
         return cls(TrainConfig(**cfg), state)

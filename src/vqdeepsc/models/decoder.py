@@ -14,8 +14,8 @@ class SemanticDecoder(nn.Module):
     After up-sample block ``L - l + 1`` the received scale ``l`` (the next finer one) is concatenated,
     ``F_cat = concat(R_up(F_cat), F_hat^l)`` (eq. 6); a scale that is not transmitted is not concatenated.
 
-    :param stem_channels: channels before the final transposed conv (the encoder's stem width).
     :param widths: ``C_1..C_L``, as in the encoder.
+    :param up_widths: output channels of the L up-sample blocks, deepest first (paper: ``C_{L-1}, ..., C_1, stem``).
     :param transmitted: 0-based indices of the received scales; must include the deepest, ``L - 1``.
 
     :input features: list of L tensors or ``None``: ``F_hat^l`` [B, C_l, H/2^l, W/2^l] for received scales,
@@ -23,16 +23,15 @@ class SemanticDecoder(nn.Module):
     :output images: [B, 3, H, W], float in [0, 1] (sigmoid output).
     """
 
-    def __init__(self, stem_channels: int, widths: tuple[int, ...], transmitted: tuple[int, ...]):
+    def __init__(self, widths: tuple[int, ...], up_widths: tuple[int, ...], transmitted: tuple[int, ...]):
         super().__init__()
         L = len(widths)
         if L - 1 not in transmitted:
             raise ValueError("the deepest scale must be transmitted: the decoder starts from it")
         self.transmitted = frozenset(transmitted)
         self.head = nn.Sequential(conv3x3(widths[-1], widths[-1]), nn.PReLU(widths[-1]))
-        out_channels = (*widths[:-1], stem_channels)[::-1]  # C_{L-1}, ..., C_1, stem
         blocks, c_in = [], widths[-1]
-        for l, c_out in zip(range(L - 2, -2, -1), out_channels):  # l: the scale concatenated after the block
+        for l, c_out in zip(range(L - 2, -2, -1), up_widths):  # l: the scale concatenated after the block
             blocks.append(UpSampleBlock(c_in, c_out))
             c_in = c_out + (widths[l] if l in self.transmitted else 0)
         self.up = nn.ModuleList(blocks)

@@ -36,7 +36,7 @@ class VQDeepSC(nn.Module):
         self.embedding_spaces = nn.ModuleList(
             make_quantizer(preset.quantizer, preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
             for l in preset.transmitted) if preset.quantized else nn.ModuleList()
-        self.decoder = SemanticDecoder(preset.stem_channels, preset.widths, preset.transmitted)
+        self.decoder = SemanticDecoder(preset.widths, preset.up_widths, preset.transmitted)
         for i, space in enumerate(self.embedding_spaces):
             self.register_buffer(f"index_labels_{i}", torch.arange(space.num_codes))
 
