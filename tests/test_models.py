@@ -52,6 +52,26 @@ def test_the_decoders_concatenations_are_the_papers():
     assert Preset.from_dict(old).up_widths == (64, 512, 256, 128)
 
 
+@pytest.mark.parametrize("sizes", [(16, 8, 4, 2), (None, 64, 32, 8)])
+def test_fine_blocks_work_at_the_finest_sent_scale_and_leave_the_bits(sizes):
+    plain = Preset("p", 4, (8, 8, 16, 16), sizes)
+    fine = Preset("f", 4, (8, 8, 16, 16), sizes, encoder_fine_blocks=2, decoder_fine_blocks=3)
+    torch.manual_seed(0)
+    a, b = VQDeepSC(plain).eval(), VQDeepSC(fine).eval()
+    x = torch.rand(1, 3, 64, 64)
+    assert a.code_shapes(64, 64) == b.code_shapes(64, 64)
+    assert [c.shape for c in a.encode(x)] == [c.shape for c in b.encode(x)]
+    assert len(b.encoder.fine) == 2 and len(b.decoder.fine) == 3 and len(a.encoder.fine) == len(a.decoder.fine) == 0
+    finest = plain.transmitted[0]
+    seen = {}
+    b.encoder.fine.register_forward_hook(lambda m, i, o: seen.__setitem__("enc", o.shape))
+    b.decoder.fine.register_forward_hook(lambda m, i, o: seen.__setitem__("dec", o.shape))
+    b.decode(b.encode(x))
+    assert seen["enc"][-2:] == seen["dec"][-2:] == (64 >> (finest + 1),) * 2
+    assert seen["dec"][1] == fine.up_widths[-2 - finest] + fine.widths[finest]  # after the concatenation
+    assert Preset.from_dict({k: v for k, v in fine.to_dict().items() if "fine" not in k}).decoder_fine_blocks == 0
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_preset_shapes_on_meta(name):
     """Every preset (paper width included) at 128x128, without arithmetic: the meta device."""

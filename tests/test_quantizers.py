@@ -159,3 +159,8 @@ def test_recipes_give_their_documented_hyper_parameters(photo_dir, tmp_path):
     expected = {**RECIPES["fast"], "betas": list(RECIPES["fast"]["betas"]), "epochs": 1, "batch_size": 4, "crop": 32,
                 "val_crop": 32}
     assert {k: cfg[k] for k in RECIPES["fast"]} == expected
+    assert (cfg["ema_decay"], cfg["ssim_weight"], cfg["gan_weight"], cfg["lr"]) == (0.99, 1.0, 0.0, 2e-3)  # documented
+    main(["train", "--preset", "small-4", "--data", str(photo_dir), "--out", str(tmp_path / "no-ema"), "--epochs", "1",
+          "--batch-size", "4", "--crop", "32", "--val-crop", "32", "--workers", "0", "--ema-decay", "0"])
+    spaces = load_model(tmp_path / "no-ema" / "best.safetensors").embedding_spaces
+    assert all(s.ema_decay is None and s.codebook.requires_grad for s in spaces)  # 0: the codebook loss trains them

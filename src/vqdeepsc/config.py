@@ -28,6 +28,11 @@ class Preset:
     :param up_widths: output channels of the decoder's L up-sample blocks, deepest first; default the paper's
         ``C_{L-1}, ..., C_1, stem`` (so the concatenations are ``2 x C_l`` wide). Files saved before this field
         existed hold :func:`legacy_up_widths`.
+    :param encoder_fine_blocks: residual blocks the encoder adds after the down-sample block of the finest
+        transmitted scale (paper: 0).
+    :param decoder_fine_blocks: residual blocks the decoder adds after concatenating the finest transmitted scale
+        (paper: 0). Neither changes the bits: they give the choice and the reading of the finest codewords, which
+        carry most of the bits, more context.
     """
 
     name: str
@@ -37,12 +42,16 @@ class Preset:
     quantized: bool = True
     quantizer: str = "vq"
     up_widths: tuple[int, ...] | None = None
+    encoder_fine_blocks: int = 0
+    decoder_fine_blocks: int = 0
 
     def __post_init__(self):
         if self.up_widths is None:
             object.__setattr__(self, "up_widths", (*self.widths[-2::-1], self.stem_channels))
         if len(self.up_widths) != len(self.widths) or min(self.up_widths) < 1:
             raise ValueError(f"preset {self.name!r}: {len(self.widths)} scales need as many positive up-sample widths")
+        if min(self.encoder_fine_blocks, self.decoder_fine_blocks) < 0:
+            raise ValueError(f"preset {self.name!r}: the numbers of fine blocks must be >= 0")
         if len(self.widths) != len(self.codebook_sizes):
             raise ValueError(f"preset {self.name!r}: {len(self.widths)} widths but {len(self.codebook_sizes)} codebook sizes")
         if not any(n is not None for n in self.codebook_sizes):
@@ -77,7 +86,8 @@ class Preset:
         return cls(name=d["name"], stem_channels=d["stem_channels"], widths=tuple(d["widths"]),
                    codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"],
                    quantizer=d.get("quantizer", "vq"),
-                   up_widths=tuple(d.get("up_widths") or legacy_up_widths(d["stem_channels"], d["widths"])))
+                   up_widths=tuple(d.get("up_widths") or legacy_up_widths(d["stem_channels"], d["widths"])),
+                   encoder_fine_blocks=d.get("encoder_fine_blocks", 0), decoder_fine_blocks=d.get("decoder_fine_blocks", 0))
 
 
 def legacy_up_widths(stem_channels: int, widths: tuple[int, ...]) -> tuple[int, ...]:
@@ -93,16 +103,21 @@ FOUR_SCALES = (16, 8, 4, 2)
 THREE_SCALES = (None, 64, 32, 8)
 
 
-def _family(prefix: str, stem: int, widths: tuple[int, ...]) -> dict[str, Preset]:
+def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0) -> dict[str, Preset]:
     out = {}
     for scales, sizes in (("4", FOUR_SCALES), ("3", THREE_SCALES)):
         name = f"{prefix}-{scales}"
-        out[name] = Preset(name, stem, widths, sizes)
-        out[f"{name}-upper"] = Preset(f"{name}-upper", stem, widths, sizes, quantized=False)
+        for suffix, quantized in (("", True), ("-upper", False)):
+            out[name + suffix] = Preset(name + suffix, stem, widths, sizes, quantized=quantized,
+                                        encoder_fine_blocks=fine_blocks, decoder_fine_blocks=fine_blocks)
     return out
 
 
-PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS), **_family("small", 8, SMALL_WIDTHS)}
+SMALL_FINE_BLOCKS = 2
+"""The small presets' extra residual blocks at the finest sent scale, on each side (results/training/README.md)."""
+
+PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
+                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS)}
 
 
 def get_preset(name: str) -> Preset:

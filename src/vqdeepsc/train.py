@@ -73,7 +73,7 @@ class TrainConfig:
     up_widths: tuple[int, ...] | None = None  # None: the preset's (the paper's); runs from before: the legacy ones
     kmeans_init: bool = True
     dead_code_threshold: float = 0.1
-    ema_decay: float | None = None
+    ema_decay: float | None = None  # None or 0: the codebook loss trains the codebooks
     crop: int = 128  # training crop (random); the network is fully convolutional
     val_crop: int = 128  # validation crop (centre)
     cache_images: bool = False  # decode every image once and hold it in memory
@@ -160,7 +160,7 @@ class Trainer:
             torch.use_deterministic_algorithms(True)
         self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init,
                               dead_code_threshold=config.dead_code_threshold,
-                              ema_decay=config.ema_decay).to(self.device)
+                              ema_decay=config.ema_decay or None).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)

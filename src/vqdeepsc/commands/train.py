@@ -33,7 +33,8 @@ def add_arguments(parser):
     a("--no-kmeans-init", dest="kmeans_init", action="store_false", help="U(-1/N, 1/N) initialisation (paper)")
     a("--dead-code-threshold", type=float,
       help="restart codewords used less than this fraction of 1/N (0: never, the paper's plain VQ)")
-    a("--ema-decay", type=float, help="EMA codebook updates with this decay (default: off)")
+    a("--ema-decay", type=float, help="EMA codebook updates with this decay (0: off, the codebook loss "
+      "trains the codebooks, as in the paper; the fast recipe: 0.99)")
     a("--init-from", metavar="MODEL_FILE", help="start from the weights of this model file that fit (two-stage "
       "training: an upper bound's encoder and decoder, then the codebooks by k-means of its features)")
     a("--channel-errors", type=float, metavar="MAX_BER", help="fine-tune only the decoder of the --init-from model "

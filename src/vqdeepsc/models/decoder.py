@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .blocks import UpSampleBlock, conv3x3
+from .blocks import ResidualBlock, UpSampleBlock, conv3x3
 
 
 class SemanticDecoder(nn.Module):
@@ -17,23 +17,28 @@ class SemanticDecoder(nn.Module):
     :param widths: ``C_1..C_L``, as in the encoder.
     :param up_widths: output channels of the L up-sample blocks, deepest first (paper: ``C_{L-1}, ..., C_1, stem``).
     :param transmitted: 0-based indices of the received scales; must include the deepest, ``L - 1``.
+    :param fine_blocks: residual blocks after the concatenation of the finest received scale (paper: 0), where the
+        decoder reads most of the bits.
 
     :input features: list of L tensors or ``None``: ``F_hat^l`` [B, C_l, H/2^l, W/2^l] for received scales,
         ``None`` for the others; finest first.
     :output images: [B, 3, H, W], float in [0, 1] (sigmoid output).
     """
 
-    def __init__(self, widths: tuple[int, ...], up_widths: tuple[int, ...], transmitted: tuple[int, ...]):
+    def __init__(self, widths: tuple[int, ...], up_widths: tuple[int, ...], transmitted: tuple[int, ...],
+                 fine_blocks: int = 0):
         super().__init__()
         L = len(widths)
         if L - 1 not in transmitted:
             raise ValueError("the deepest scale must be transmitted: the decoder starts from it")
-        self.transmitted = frozenset(transmitted)
+        self.transmitted, self.finest = frozenset(transmitted), min(transmitted)
         self.head = nn.Sequential(conv3x3(widths[-1], widths[-1]), nn.PReLU(widths[-1]))
         blocks, c_in = [], widths[-1]
         for l, c_out in zip(range(L - 2, -2, -1), up_widths):  # l: the scale concatenated after the block
             blocks.append(UpSampleBlock(c_in, c_out))
             c_in = c_out + (widths[l] if l in self.transmitted else 0)
+            if l == self.finest:
+                self.fine = nn.Sequential(*(ResidualBlock(c_in) for _ in range(fine_blocks)))
         self.up = nn.ModuleList(blocks)
         self.to_image = nn.Sequential(nn.ConvTranspose2d(c_in, 3, 3, padding=1), nn.Sigmoid())
 
@@ -43,4 +48,6 @@ class SemanticDecoder(nn.Module):
             f = block(f)
             if l in self.transmitted:
                 f = torch.cat([f, features[l]], dim=1)
+                if l == self.finest:
+                    f = self.fine(f)
         return self.to_image(f)

@@ -32,11 +32,12 @@ class VQDeepSC(nn.Module):
     def __init__(self, preset: Preset, **quantizer_options):
         super().__init__()
         self.preset, self.quantizer_options = preset, quantizer_options
-        self.encoder = SemanticEncoder(preset.stem_channels, preset.widths)
+        self.encoder = SemanticEncoder(preset.stem_channels, preset.widths, preset.transmitted[0],
+                                       preset.encoder_fine_blocks)
         self.embedding_spaces = nn.ModuleList(
             make_quantizer(preset.quantizer, preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
             for l in preset.transmitted) if preset.quantized else nn.ModuleList()
-        self.decoder = SemanticDecoder(preset.widths, preset.up_widths, preset.transmitted)
+        self.decoder = SemanticDecoder(preset.widths, preset.up_widths, preset.transmitted, preset.decoder_fine_blocks)
         for i, space in enumerate(self.embedding_spaces):
             self.register_buffer(f"index_labels_{i}", torch.arange(space.num_codes))
 
