@@ -15,7 +15,7 @@ from PIL import Image
 from vqdeepsc.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from vqdeepsc.data import ImageDataset, collate_images, split_files
 from vqdeepsc.models.system import VQDeepSC
-from vqdeepsc.config import get_preset
+from vqdeepsc.config import Preset, get_preset
 from vqdeepsc.train import TrainConfig, Trainer, TrainingError
 
 
@@ -56,18 +56,26 @@ def test_resume_gives_the_same_losses_as_an_uninterrupted_run(photo_dir, tmp_pat
            [{k: v for k, v in r.items() if k not in drop} for r in cut]
 
 
-def test_a_run_started_before_the_papers_decoder_widths_resumes_with_its_own(photo_dir, tmp_path):
-    """A checkpoint whose config has no ``up_widths`` holds the legacy decoder; resuming it must rebuild that one."""
-    legacy = (8, 64, 32, 16)  # small-4's legacy widths: stem, C_3, C_2, C_1
-    Trainer(tiny_config(photo_dir, tmp_path / "run", epochs=1, up_widths=legacy)).fit()
+def test_a_run_started_before_todays_presets_resumes_with_its_own_network(photo_dir, tmp_path, monkeypatch):
+    """Checkpoints record their network; one without (written before the decoder had the paper's widths and the
+    small presets fine blocks) holds the network of that time, and resuming it must rebuild that one."""
+    import vqdeepsc.config as config
+
+    then = Preset.from_dict({**get_preset("small-4").to_dict(), "up_widths": None, "encoder_fine_blocks": 0,
+                             "decoder_fine_blocks": 0})
+    assert then.up_widths == (8, 64, 32, 16) and then != get_preset("small-4")
+    with monkeypatch.context() as m:
+        m.setitem(config.PRESETS, "small-4", then)
+        Trainer(tiny_config(photo_dir, tmp_path / "run", epochs=1)).fit()
     state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
-    config = json.loads(state["config"])
-    assert config.pop("up_widths") == list(legacy)
-    save_checkpoint(dict(state, config=json.dumps(config)), tmp_path / "run" / "checkpoint.pt")
+    assert Preset.from_dict(json.loads(state.pop("preset"))) == then
+    save_checkpoint(state, tmp_path / "run" / "checkpoint.pt")
     trainer = Trainer.resume(tmp_path / "run", epochs=2)
-    assert trainer.model.preset.up_widths == legacy
+    assert trainer.model.preset == then
     trainer.fit()
     assert len(read_log(tmp_path / "run")) == 2
+    resumed = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert Preset.from_dict(json.loads(resumed["preset"])) == then  # and now it says so
 
 
 def test_a_crash_during_save_leaves_the_old_checkpoint(photo_dir, tmp_path, monkeypatch):

@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from .checkpoint import atomic_write, load_checkpoint, load_matching_weights, save_checkpoint, save_model
-from .config import Preset, get_preset, legacy_up_widths
+from .config import Preset, get_preset
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
@@ -70,7 +70,6 @@ class TrainConfig:
     gan_weight: float = 1.0  # 0 trains without the discriminator
     disc_channels: int = 64
     quantizer: str | None = None  # None: the preset's
-    up_widths: tuple[int, ...] | None = None  # None: the preset's (the paper's); runs from before: the legacy ones
     kmeans_init: bool = True
     dead_code_threshold: float = 0.1
     ema_decay: float | None = None  # None or 0: the codebook loss trains the codebooks
@@ -111,8 +110,6 @@ class TrainConfig:
     def model_preset(self) -> Preset:
         """The preset, with the quantizer this run chose."""
         preset = get_preset(self.preset)
-        if self.up_widths:
-            preset = replace(preset, up_widths=tuple(self.up_widths))
         return replace(preset, quantizer=self.quantizer) if self.quantizer else preset
 
 
@@ -158,7 +155,12 @@ class Trainer:
         torch.manual_seed(config.seed + self.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
-        self.model = VQDeepSC(config.model_preset(), kmeans_init=config.kmeans_init,
+        preset = config.model_preset()
+        if state is not None:  # the network the checkpoint holds; checkpoints without one: as presets were then
+            preset = Preset.from_dict(json.loads(state["preset"]) if "preset" in state else
+                                      {**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0,
+                                       "decoder_fine_blocks": 0})
+        self.model = VQDeepSC(preset, kmeans_init=config.kmeans_init,
                               dead_code_threshold=config.dead_code_threshold,
                               ema_decay=config.ema_decay or None).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
@@ -205,9 +207,6 @@ class Trainer:
         state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
         cfg = json.loads(state["config"])
         cfg["betas"] = tuple(cfg["betas"])
-        if "up_widths" not in cfg:  # a run started before the decoder's widths were the paper's
-            preset = get_preset(cfg["preset"])
-            cfg["up_widths"] = legacy_up_widths(preset.stem_channels, preset.widths)
         cfg["run_dir"] = str(run_dir)
         cfg.update({k: v for k, v in dict(changes, epochs=epochs).items() if v is not None})
         return cls(TrainConfig(**cfg), state)
@@ -410,7 +409,8 @@ class Trainer:
             self.best_ssim = self.score(row)
             save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], val_ssim=row["val_ssim"],
                        val_psnr=row["val_psnr"], data=self.cfg.data)
-        state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)), "epoch": self.epoch + 1,
+        state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)),
+                 "preset": json.dumps(self.model.preset.to_dict()), "epoch": self.epoch + 1,
                  "step": self.step, "best_ssim": self.best_ssim, "history": json.dumps(self.history), "rng": rngs,
                  "model": self.model.state_dict(), "disc": self.disc.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
