@@ -292,6 +292,11 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
     own = trainer.model.state_dict()
     shared = [k for k in upper.state_dict() if k.startswith(("encoder.", "decoder."))]
     assert shared and all(torch.equal(own[k], upper.state_dict()[k]) for k in shared)
+    from vqdeepsc import zoo
+
+    older = Path(zoo.__file__).parent / "weights" / "small-3-upper.safetensors"  # the older decoder widths
+    trainer = Trainer(tiny_config(photo_dir, tmp_path / "vq3", preset="small-3", init_from=str(older)))
+    assert trainer.model.preset.up_widths == load_model(older).preset.up_widths != get_preset("small-3").up_widths
     with pytest.raises(ValueError, match="does not fit the encoder and decoder of a .paper-4. model"):
         Trainer(tiny_config(photo_dir, tmp_path / "x", preset="paper-4", init_from=str(tmp_path / "upper" / "best.safetensors")))
 
@@ -312,6 +317,13 @@ def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, t
     assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
     assert any(not torch.equal(old[k], new[k]) for k in old if k.startswith("decoder."))
     assert all(torch.equal(old[k], new[k]) for k in old if k.endswith(("running_mean", "running_var")))
+    # the shipped small-3 keeps the older decoder widths and no fine blocks: its decoder still fine-tunes
+    legacy = Path(zoo.__file__).parent / "weights" / "small-3.safetensors"
+    Trainer(tiny_config(photo_dir, tmp_path / "r3", preset="small-3", epochs=1, init_from=str(legacy),
+                        channel_errors=0.25)).fit()
+    assert load_model(tmp_path / "r3" / "best.safetensors").preset == load_model(legacy).preset
+    with pytest.raises(ValueError, match="holds a 'small-4' model, not 'small-3'"):
+        Trainer(tiny_config(photo_dir, tmp_path / "x3", preset="small-3", init_from=str(source), channel_errors=0.25))
     for bad in ({"channel_errors": 0.25}, {"channel_errors": 0.7, "init_from": str(source)},
                 {"channel_errors": 0.25, "init_from": str(source), "preset": "small-4-upper"}):
         with pytest.raises(ValueError, match="--channel-errors fine-tunes the decoder"):

@@ -28,7 +28,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from .checkpoint import atomic_write, load_checkpoint, load_matching_weights, save_checkpoint, save_model
+from .checkpoint import (atomic_write, load_checkpoint, load_matching_weights, load_model, read_model_metadata,
+                         save_checkpoint, save_model)
 from .config import Preset, get_preset
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
@@ -156,13 +157,22 @@ class Trainer:
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
         preset = config.model_preset()
+        options = dict(kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
+                       ema_decay=config.ema_decay or None)
+        if config.channel_errors:  # only the decoder of init_from learns: its network and quantizers stay
+            source = load_model(config.init_from)
+            if source.preset.name != preset.name:
+                raise ValueError(f"{config.init_from} holds a {source.preset.name!r} model, not {preset.name!r}")
+            preset, options = source.preset, source.quantizer_options
+        elif config.init_from:  # two-stage: the network of the model it starts from (e.g. an older upper bound's)
+            network = read_model_metadata(config.init_from)[0]
+            preset = replace(preset, up_widths=network.up_widths, encoder_fine_blocks=network.encoder_fine_blocks,
+                             decoder_fine_blocks=network.decoder_fine_blocks)
         if state is not None:  # the network the checkpoint holds; checkpoints without one: as presets were then
             preset = Preset.from_dict(json.loads(state["preset"]) if "preset" in state else
                                       {**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0,
                                        "decoder_fine_blocks": 0})
-        self.model = VQDeepSC(preset, kmeans_init=config.kmeans_init,
-                              dead_code_threshold=config.dead_code_threshold,
-                              ema_decay=config.ema_decay or None).to(self.device)
+        self.model = VQDeepSC(preset, **options).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
