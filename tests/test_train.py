@@ -61,8 +61,7 @@ def test_a_run_started_before_todays_presets_resumes_with_its_own_network(photo_
     small presets fine blocks) holds the network of that time, and resuming it must rebuild that one."""
     import vqdeepsc.config as config
 
-    then = Preset.from_dict({**get_preset("small-4").to_dict(), "up_widths": None, "encoder_fine_blocks": 0,
-                             "decoder_fine_blocks": 0})
+    then = config.legacy_network(get_preset("small-4"))
     assert then.up_widths == (8, 64, 32, 16) and then != get_preset("small-4")
     with monkeypatch.context() as m:
         m.setitem(config.PRESETS, "small-4", then)

@@ -90,6 +90,12 @@ class Preset:
                    encoder_fine_blocks=d.get("encoder_fine_blocks", 0), decoder_fine_blocks=d.get("decoder_fine_blocks", 0))
 
 
+def legacy_network(preset: Preset) -> Preset:
+    """``preset`` as presets were before their network was recorded (legacy up-sample widths, no fine blocks): what a
+    model file or training checkpoint of that time holds."""
+    return Preset.from_dict({**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0, "decoder_fine_blocks": 0})
+
+
 def legacy_up_widths(stem_channels: int, widths: tuple[int, ...]) -> tuple[int, ...]:
     """The up-sample widths of models saved before ``Preset.up_widths`` existed: ``stem, C_{L-1}, ..., C_1``. The
     first up-sample block narrowed the deepest scale to the stem width, and every later one was a scale too wide

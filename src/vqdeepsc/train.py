@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .checkpoint import (atomic_write, load_checkpoint, load_matching_weights, load_model, read_model_metadata,
                          save_checkpoint, save_model)
-from .config import Preset, get_preset
+from .config import Preset, get_preset, legacy_network
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
@@ -169,9 +169,7 @@ class Trainer:
             preset = replace(preset, up_widths=network.up_widths, encoder_fine_blocks=network.encoder_fine_blocks,
                              decoder_fine_blocks=network.decoder_fine_blocks)
         if state is not None:  # the network the checkpoint holds; checkpoints without one: as presets were then
-            preset = Preset.from_dict(json.loads(state["preset"]) if "preset" in state else
-                                      {**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0,
-                                       "decoder_fine_blocks": 0})
+            preset = Preset.from_dict(json.loads(state["preset"])) if "preset" in state else legacy_network(preset)
         self.model = VQDeepSC(preset, **options).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
