@@ -77,6 +77,27 @@ def test_a_run_started_before_todays_presets_resumes_with_its_own_network(photo_
     assert Preset.from_dict(json.loads(resumed["preset"])) == then  # and now it says so
 
 
+def test_a_run_of_the_version_between_resumes_with_the_network_its_weights_hold(photo_dir, tmp_path):
+    """Runs started while ``TrainConfig`` had an ``up_widths`` field hold today's network, a config with that key
+    and a checkpoint without its preset: the weights say which network it is."""
+    Trainer(tiny_config(photo_dir, tmp_path / "run", epochs=1)).fit()
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    state.pop("preset")
+    state["config"] = json.dumps({**json.loads(state["config"]), "up_widths": None})
+    save_checkpoint(state, tmp_path / "run" / "checkpoint.pt")
+    trainer = Trainer.resume(tmp_path / "run", epochs=2)
+    assert trainer.model.preset == get_preset("small-4")
+    trainer.fit()
+    assert len(read_log(tmp_path / "run")) == 2
+
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    state.pop("preset")
+    state["model"] = {k: v for k, v in state["model"].items() if not k.startswith("decoder.fine")}
+    save_checkpoint(state, tmp_path / "run" / "checkpoint.pt")
+    with pytest.raises(ValueError, match="fit no network of preset 'small-4'"):
+        Trainer.resume(tmp_path / "run", epochs=3)
+
+
 def test_a_crash_during_save_leaves_the_old_checkpoint(photo_dir, tmp_path, monkeypatch):
     path = tmp_path / "checkpoint.pt"
     save_checkpoint({"format": "vqdeepsc-checkpoint/1", "epoch": 1}, path)

@@ -134,6 +134,19 @@ RESUME_CHANGES = ("epochs", "data", "workers", "device")
 """What a resume may change: more epochs, a moved data set, the loader's workers and the device."""
 
 
+def network_of(weights: dict, preset: Preset, options: dict) -> Preset:
+    """The network of a checkpoint written before checkpoints recorded it: ``preset`` as it is now, or as presets
+    were before networks were recorded (:func:`~vqdeepsc.config.legacy_network`), whichever ``weights`` (the
+    checkpoint's model state) fit; ``ValueError`` if neither does."""
+    for candidate in (preset, legacy_network(preset)):
+        with torch.device("meta"):
+            own = VQDeepSC(candidate, **options).state_dict()
+        if own.keys() == weights.keys() and all(own[k].shape == weights[k].shape for k in own):
+            return candidate
+    raise ValueError(f"the checkpoint's weights fit no network of preset {preset.name!r} (neither today's nor "
+                     "the one before networks were recorded)")
+
+
 class Trainer:
     """One training run; ``Trainer(config).fit()``, or ``Trainer.resume(run_dir).fit()``.
 
@@ -169,7 +182,8 @@ class Trainer:
             preset = replace(preset, up_widths=network.up_widths, encoder_fine_blocks=network.encoder_fine_blocks,
                              decoder_fine_blocks=network.decoder_fine_blocks)
         if state is not None:  # the network the checkpoint holds; checkpoints without one: as presets were then
-            preset = Preset.from_dict(json.loads(state["preset"])) if "preset" in state else legacy_network(preset)
+            preset = (Preset.from_dict(json.loads(state["preset"])) if "preset" in state
+                      else network_of(state["model"], preset, options))
         self.model = VQDeepSC(preset, **options).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and config.init_from:
@@ -214,6 +228,7 @@ class Trainer:
             raise ValueError(f"a resume can change only {', '.join(RESUME_CHANGES)}, not {', '.join(changes)}")
         state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
         cfg = json.loads(state["config"])
+        cfg.pop("up_widths", None)  # runs of one earlier version: their checkpoint's weights say the widths
         cfg["betas"] = tuple(cfg["betas"])
         cfg["run_dir"] = str(run_dir)
         cfg.update({k: v for k, v in dict(changes, epochs=epochs).items() if v is not None})
