@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from .budget import bit_budget
+from .index_search import IndexSearch
 from .link.phy import DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
@@ -52,6 +53,7 @@ class Evaluation:
         ``robust-<name>``).
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param image_ids: each image's index in the evaluated split (default ``0 .. N-1``), which seeds its channel.
+    :param index_search: how VQ-DeepSC's transmitter chooses its indices (default: the nearest codewords, eq. 2).
     :input images: [N, 3, H, W] in [0, 1] (CPU).
     :attr senders: method -> :class:`~vqdeepsc.senders.Sender`.
     :attr settings: these arguments, the link and the library versions (for the results' ``config``).
@@ -62,7 +64,7 @@ class Evaluation:
                  snr_db: list[float], upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
                  link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
-                 image_ids: list[int] | None = None):
+                 image_ids: list[int] | None = None, index_search: IndexSearch | None = None):
         if not model.preset.quantized:
             raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
         if "upper" in methods and (upper is None or upper.preset.quantized):
@@ -77,7 +79,7 @@ class Evaluation:
         self.device = next(model.parameters()).device
         self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
         self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
-                                    upper=upper, robust=robust, dequantize=dequantize)
+                                    upper=upper, robust=robust, dequantize=dequantize, index_search=index_search)
         self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
         self.links = {c: DigitalLink(c, rician_factor if c == "rician" else None, device=str(self.device),
                                      **(link_options or {})) for c in channels}
@@ -87,7 +89,9 @@ class Evaluation:
             "snr_db": self.snr_db, "rician_factor": rician_factor, "fading": "per symbol",
             "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": link.decoder,
             "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
-            "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions()}
+            "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions(),
+            "index_search": {"steps": index_search.steps, "lr": index_search.lr}
+            if index_search and index_search.steps else None}
         self.grid_channel = "awgn" if "awgn" in channels else channels[0]
 
     def header(self, config: dict) -> dict:

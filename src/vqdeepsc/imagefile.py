@@ -38,6 +38,7 @@ from torch import Tensor
 from .baselines import to_image
 from .checkpoint import atomic_write
 from .data import to_tensor
+from .index_search import IndexSearch
 from .link.bits import index_bits, indices_to_bits
 from .models.system import VQDeepSC
 from .transceiver import to_indices
@@ -127,8 +128,9 @@ def padded_size(model: VQDeepSC, height: int, width: int) -> tuple[int, int]:
 
 
 @torch.no_grad()
-def image_to_bits(model: VQDeepSC, image: Tensor) -> Tensor:
-    """The index bits of ``image`` padded to :func:`padded_size` (edge replication).
+def image_to_bits(model: VQDeepSC, image: Tensor, index_search: IndexSearch | None = None) -> Tensor:
+    """The index bits of ``image`` padded to :func:`padded_size` (edge replication), its indices chosen by
+    ``index_search`` (default: the nearest codewords, eq. 2).
 
     :input image: [1, 3, H, W] in [0, 1], any H, W.
     :output bits: [1, n_bits] float32 0/1 (:mod:`vqdeepsc.link.bits` order).
@@ -136,7 +138,7 @@ def image_to_bits(model: VQDeepSC, image: Tensor) -> Tensor:
     height, width = image.shape[2:]
     padded_h, padded_w = padded_size(model, height, width)
     padded = F.pad(image, (0, padded_w - width, 0, padded_h - height), mode="replicate")
-    return indices_to_bits(model.encode(padded), model.preset.bits_per_index)
+    return indices_to_bits((index_search or IndexSearch(steps=0))(model, padded), model.preset.bits_per_index)
 
 
 def check_payload(model: VQDeepSC, height: int, width: int, num_bits: int) -> None:
@@ -166,9 +168,11 @@ class Reception:
 
 
 @torch.no_grad()
-def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0, receiver=None) -> Reception:
-    """The whole per-image pipeline: image -> indices -> bits -> ``link`` at ``snr_db`` (channel draw seeded by
-    ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions, the paper's) -> image.
+def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0, receiver=None,
+               index_search: IndexSearch | None = None) -> Reception:
+    """The whole per-image pipeline: image -> indices (chosen by ``index_search``) -> bits -> ``link`` at ``snr_db``
+    (channel draw seeded by ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions, the paper's)
+    -> image.
 
     :input image: [1, 3, H, W] in [0, 1], any H, W (padded and cropped back).
     """
@@ -176,7 +180,8 @@ def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 
     from .transceiver import seeded
 
     height, width = image.shape[2:]
-    received, stats, posterior = link(image_to_bits(model, image), snr_db, seeded(seed, link), soft=True)
+    received, stats, posterior = link(image_to_bits(model, image, index_search), snr_db, seeded(seed, link),
+                                      soft=True)
     padded, receiver = padded_size(model, height, width), receiver or HardReceiver()
     return Reception(receiver.reconstruct(model, received, posterior, padded)[:, :, :height, :width], stats, padded)
 

@@ -16,6 +16,7 @@ from torch import Tensor
 
 from .baselines import CODECS, fit_to_budget, get_codec, send_files, to_image
 from .data import to_tensor
+from .index_search import IndexSearch
 from .models.system import VQDeepSC
 from .receivers import RECEIVERS, Receiver, get_receiver
 from .transceiver import Transceiver, link_record, seeded
@@ -105,10 +106,11 @@ def parse_methods(text: str) -> list[str]:
 
 def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_bits: int, batch: int = 16,
                  upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
-                 dequantize: str = "soft") -> dict[str, Sender]:
-    """method name -> its sender; the VQ-DeepSC methods share one transceiver. ``images`` on the model's device."""
+                 dequantize: str = "soft", index_search: IndexSearch | None = None) -> dict[str, Sender]:
+    """method name -> its sender; the VQ-DeepSC methods share one transceiver (its indices chosen by
+    ``index_search``). ``images`` on the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]
-    transceiver = Transceiver(model, images, batch) if vq else None
+    transceiver = Transceiver(model, images, batch, index_search) if vq else None
     senders = {}
     for method in methods:
         if method in vq:

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from .link.bits import bits_to_indices, indices_to_bits
+from .index_search import IndexSearch
 from .link.phy import Posterior
 from .models.system import VQDeepSC
 
@@ -23,6 +24,7 @@ class Transceiver:
     :param model: the semantic codec (eval mode, quantized preset).
     :param images: [N, 3, H, W] in [0, 1], on the model's device, H and W multiples of 2^L.
     :param batch: images per link call (each image with its own seeded channel).
+    :param index_search: how the transmitter chooses the indices (default: the nearest codewords, eq. 2).
     :attr noiseless: [N, 3, H, W], the reconstruction from the indices sent.
 
     :attr info: per-image ``source_bits``.
@@ -35,11 +37,10 @@ class Transceiver:
     :output x_hat: [N, 3, H, W].
     """
 
-    def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16):
+    def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16, index_search: IndexSearch | None = None):
         self.model, self.batch, self.size = model.eval(), batch, tuple(images.shape[2:])
-        with torch.no_grad():
-            self.codes = [torch.cat(c) for c in zip(*(model.encode(x) for x in images.split(1)))]
-            self.noiseless = self.decode(self.codes)
+        self.codes = (index_search or IndexSearch(steps=0))(model, images)
+        self.noiseless = self.decode(self.codes)
         self.bits = indices_to_bits(self.codes, model.preset.bits_per_index)
         self.info = {"source_bits": [self.bits.shape[1]] * len(images)}
         self._last = None

@@ -18,10 +18,27 @@ def add_model_argument(parser):
                              "it must be quantized (not an *-upper model)")
 
 
+def add_index_search_argument(parser):
+    """``--index-search``, shared with ``send`` and ``eval``."""
+    parser.add_argument("--index-search", type=int, default=0, metavar="STEPS",
+                        help="choose the indices by decoding them: STEPS Adam steps per image on the encoder's "
+                             "features, keeping the indices whose decoded image is best (same bits; the transmitter "
+                             "pays STEPS decoder passes per image; results/training/README.md measures 30). "
+                             "Default 0: the nearest codewords, as in the paper")
+
+
+def index_search(args):
+    """The :class:`~vqdeepsc.index_search.IndexSearch` of ``--index-search`` (``ValueError`` if negative)."""
+    from ..index_search import IndexSearch
+
+    return IndexSearch(args.index_search)
+
+
 def add_arguments(parser):
     add_image_argument(parser)
     parser.add_argument("-o", "--output", required=True, metavar="FILE.vqsc", help="the file to write")
     add_model_argument(parser)
+    add_index_search_argument(parser)
 
 
 def run(args):
@@ -30,11 +47,12 @@ def run(args):
     from ..container import Stream, write
     from ..imagefile import check_output, image_to_bits, load_image, load_quantized, padded_size
 
+    search = index_search(args)
     check_output(args.output)
     image = load_image(args.image)
     model, info = load_quantized(args.model)
     height, width = image.shape[2:]
-    bits = image_to_bits(model, image)[0].byte().numpy()
+    bits = image_to_bits(model, image, search)[0].byte().numpy()
     stream = Stream(model.preset.name, info["sha256"], height, width, bits)
     write(args.output, stream)
     padded_h, padded_w = padded_size(model, height, width)

@@ -1,6 +1,7 @@
 """``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
 
 from .link import add_decoder_arguments, add_dequantize_argument, link_options
+from .encode import add_index_search_argument, index_search
 
 HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
 
@@ -31,6 +32,7 @@ def add_arguments(parser):
     a("--grid", type=int, default=0, metavar="N",
       help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
     a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
+    add_index_search_argument(parser)
     a("--resume", action="store_true", help="continue the evaluation in --out that was stopped, with the same "
       "arguments: finished points are kept (every point is saved as soon as it is finished)")
     a("--overwrite", action="store_true", help="replace the results already in --out (default: refuse a non-empty "
@@ -68,6 +70,7 @@ def run(args):
     methods, snrs = parse_methods(args.methods), parse_snr_list(args.snr)
     channels = parse_channels(args.channels, args.rician_factor)
     shard = parse_shard(args.shard)
+    search = index_search(args)
     if args.batch < 1 or args.grid < 0:
         raise ValueError(f"--batch must be positive and --grid not negative, got {args.batch} and {args.grid}")
     if args.resume and args.overwrite:
@@ -91,7 +94,7 @@ def run(args):
     with FolderLock(out, "results folder"):
         if not args.resume:
             claim_results_folder(out, args.overwrite)
-        _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out)
+        _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out, search)
 
 
 def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
@@ -126,7 +129,7 @@ def claim_results_folder(out, overwrite: bool) -> None:
     shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
 
 
-def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out):
+def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out, search):
     import json
     import shutil
     import time
@@ -145,7 +148,8 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     start = time.perf_counter()
     evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
                             rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
-                            link_options=link_options(args), dequantize=args.dequantize, image_ids=ids)
+                            link_options=link_options(args), dequantize=args.dequantize, image_ids=ids,
+                            index_search=search)
     header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)
     old, points = log.read()

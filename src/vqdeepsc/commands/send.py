@@ -1,7 +1,7 @@
 """``vqdeepsc send``: one image file through VQ-DeepSC over the simulated 5G LDPC + 16-QAM link."""
 
 from .decode import add_output_argument
-from .encode import add_image_argument, add_model_argument
+from .encode import add_image_argument, add_index_search_argument, add_model_argument, index_search
 from .link import add_decoder_arguments, add_dequantize_argument, link_options
 
 HELP = "send an image (any size and format Pillow reads) through VQ-DeepSC over the digital link; write what arrives"
@@ -12,6 +12,7 @@ def add_arguments(parser):
     parser.add_argument("--channel", required=True, help="awgn, rayleigh or rician")
     parser.add_argument("--snr", type=float, required=True, metavar="S", help="Es/N0 in dB")
     add_model_argument(parser)
+    add_index_search_argument(parser)
     parser.add_argument("--robust", metavar="NAME_OR_PATH", help="model with a decoder trained for errors, for "
                         "--dequantize robust-* (default: <model>-robust, shipped)")
     parser.add_argument("--rician-factor", type=float, default=None, metavar="R",
@@ -29,6 +30,7 @@ def run(args):
     from ..metrics import psnr, ssim
     from ..receivers import check_same_transmitter, get_receiver
 
+    search = index_search(args)
     check_channel(args.channel, args.rician_factor)
     output_format(args.output)
     image = load_image(args.image)
@@ -39,7 +41,7 @@ def run(args):
         check_same_transmitter(model, robust)
     receiver = get_receiver(args.dequantize, robust)
     link = DigitalLink(args.channel, args.rician_factor, **link_options(args))
-    got = send_image(model, image, link, args.snr, args.seed, receiver)
+    got = send_image(model, image, link, args.snr, args.seed, receiver, search)
     save_image(got.image, args.output)
     height, width = image.shape[2:]
     stats = got.stats

@@ -1,0 +1,75 @@
+"""Analysis-by-synthesis at the transmitter: indices chosen for the decoded image, not only for the features.
+
+The paper's transmitter sends, at every position, the codeword nearest to the encoder's feature (eq. 2). The bits
+cost the same whichever codeword is sent, so the transmitter, which holds the decoder too, may send the indices
+whose *decoded image* is closest to its input. :class:`IndexSearch` starts from the encoder's features and takes
+Adam steps on them through the straight-through quantizer to lower the training distortion ``L1 + 1 - SSIM`` of
+the decoded image; every image keeps the indices of the best step, the nearest codewords (step 0) included, so by
+that measure it never does worse than eq. 2. The receiver and the bits per image are unchanged. It costs the
+transmitter ``steps`` decoder passes forward and backward per image (results/training/README.md: the gain and the
+time).
+"""
+
+from __future__ import annotations
+
+import torch
+from pytorch_msssim import ssim
+from torch import Tensor
+
+from .models.system import VQDeepSC
+
+
+def distortion(x_hat: Tensor, images: Tensor) -> Tensor:
+    """The ``fast`` recipe's distortion per image: :input x_hat, images: [B, 3, H, W]. :output: [B],
+    ``L1 + 1 - SSIM``."""
+    return (x_hat - images).abs().mean((1, 2, 3)) + 1 - ssim(x_hat, images, data_range=1.0, size_average=False,
+                                                              win_size=11, win_sigma=1.5)
+
+
+class IndexSearch:
+    """The transmitter's choice of indices by decoding (see the module's docstring).
+
+    :param steps: Adam steps per image; 0 sends the nearest codewords (eq. 2, ``model.encode``).
+    :param lr: Adam's learning rate on the features (chosen on the validation split).
+
+    :input model: a quantized :class:`VQDeepSC`, in eval mode.
+    :input images: [B, 3, H, W] in [0, 1], H and W multiples of 2^L (at least 16).
+    :output codes: per transmitted scale [B, H_l, W_l] int64 labels, as ``model.encode`` returns them. The network
+        sees one image at a time, so an image's indices do not depend on the others in the batch.
+    """
+
+    def __init__(self, steps: int = 30, lr: float = 0.01):
+        if steps < 0 or not lr > 0:
+            raise ValueError(f"the index search needs steps >= 0 and a positive learning rate, got {steps} and {lr}")
+        self.steps, self.lr = steps, lr
+
+    def __call__(self, model: VQDeepSC, images: Tensor) -> list[Tensor]:
+        if not model.preset.quantized:
+            raise ValueError(f"{model.preset.name!r} sends features, not indices: there are no indices to search")
+        if model.training:
+            raise ValueError("the index search decodes with the model: put it in eval mode first")
+        model.check_images(images)
+        return [torch.cat(c) for c in zip(*(self._search(model, x) for x in images.split(1)))]
+
+    def _search(self, model: VQDeepSC, image: Tensor) -> list[Tensor]:
+        if self.steps == 0:
+            with torch.no_grad():
+                return model.encode(image)
+        spaces = model.embedding_spaces
+        with torch.no_grad():
+            features = model.encoder(image)
+        z = [features[l].clone().requires_grad_(True) for l in model.preset.transmitted]
+        optimizer = torch.optim.Adam(z, lr=self.lr)
+        best, best_indices = float("inf"), None
+        for step in range(self.steps + 1):
+            with torch.enable_grad():
+                indices = [space.quantize(f) for space, f in zip(spaces, z)]
+                received = [space.features(i) + f - f.detach() for space, i, f in zip(spaces, indices, z)]
+                loss = distortion(model.decode_features(received).float(), image.float()).sum()
+            if loss.item() < best:
+                best, best_indices = loss.item(), indices
+            if step < self.steps:
+                for f, grad in zip(z, torch.autograd.grad(loss, z)):
+                    f.grad = grad
+                optimizer.step()
+        return [labels[i] for labels, i in zip(model.index_labels(), best_indices)]
