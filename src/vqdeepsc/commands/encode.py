@@ -23,8 +23,8 @@ def add_index_search_argument(parser):
     parser.add_argument("--index-search", type=int, default=0, metavar="STEPS",
                         help="choose the indices by decoding them: STEPS Adam steps per image on the encoder's "
                              "features, keeping the indices whose decoded image is best (same bits; the transmitter "
-                             "pays STEPS decoder passes per image; results/training/README.md measures 30). "
-                             "Default 0: the nearest codewords, as in the paper")
+                             "pays STEPS decoder passes per image; 20 was chosen on validation data, "
+                             "results/training/README.md). Default 0: the nearest codewords, as in the paper")
 
 
 def index_search(args):
