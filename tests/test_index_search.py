@@ -72,6 +72,24 @@ def test_the_command_line_refuses_negative_steps(tmp_path, capsys):
     assert exit_info.value.code == 2 and err.count("\n") == 1 and "steps >= 0" in err, err
 
 
+def test_encode_and_send_use_the_search(tmp_path, capsys):
+    from PIL import Image
+
+    photo = (embedded_photos(32)["astronaut"].permute(1, 2, 0).numpy() * 255).round().astype("uint8")
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    for steps in (0, 3):
+        assert main(["encode", str(tmp_path / "photo.png"), "-o", str(tmp_path / f"{steps}.vqsc"),
+                     "--index-search", str(steps)]) == 0
+        assert ("3-step index search" in capsys.readouterr().out) == (steps == 3)
+    assert main(["send", str(tmp_path / "photo.png"), "--channel", "awgn", "--snr", "20", "--index-search", "3",
+                 "-o", str(tmp_path / "sent.png")]) == 0
+    assert "3-step index search" in capsys.readouterr().out
+    from vqdeepsc import container
+
+    nearest, searched = (container.read(tmp_path / f"{s}.vqsc") for s in (0, 3))
+    assert len(nearest.bits) == len(searched.bits) and (nearest.bits != searched.bits).any()
+
+
 def test_eval_records_the_search_and_sends_its_indices(photo_dir, untrained_models, tmp_path):
     models = untrained_models("small-4")
     argv = ["eval", "--model", str(models / "small-4.safetensors"), "--data", str(photo_dir), "--crop", "32",

@@ -57,4 +57,5 @@ def run(args):
     write(args.output, stream)
     padded_h, padded_w = padded_size(model, height, width)
     print(f"wrote {args.output}: {width}x{height} image (coded as {padded_w}x{padded_h}), model {args.model}, "
-          f"{len(bits)} index bits, {os.path.getsize(args.output)} bytes")
+          f"{len(bits)} index bits, {os.path.getsize(args.output)} bytes"
+          + (f"; indices by a {search.steps}-step index search" if search.steps else ""))

@@ -47,7 +47,8 @@ def run(args):
     stats = got.stats
     quality = (f"{ssim(got.image, image).item():.4f}" if min(height, width) >= 11 else "n/a (needs 11x11 pixels or more)")
     print(f"sent {args.image} ({width}x{height}, coded as {got.padded[1]}x{got.padded[0]}) with model {args.model} "
-          f"over {args.channel} at Es/N0 {args.snr:g} dB, {receiver.label}")
+          f"over {args.channel} at Es/N0 {args.snr:g} dB, {receiver.label}"
+          + (f"; indices by a {search.steps}-step index search" if search.steps else ""))
     print(f"bits sent:           {stats.num_bits} ({stats.num_bits / (height * width):.3f} bits/pixel)")
     print(f"channel symbols:     {stats.channel_symbols}")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")
