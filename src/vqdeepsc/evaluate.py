@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from .budget import bit_budget
-from .index_search import IndexSearch
+from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.phy import DigitalLink
 from .metrics import psnr, ssim
 from .models.system import VQDeepSC
@@ -64,7 +64,7 @@ class Evaluation:
                  snr_db: list[float], upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
                  link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
-                 image_ids: list[int] | None = None, index_search: IndexSearch | None = None):
+                 image_ids: list[int] | None = None, index_search: IndexSearch = NEAREST_CODEWORDS):
         if not model.preset.quantized:
             raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
         if "upper" in methods and (upper is None or upper.preset.quantized):
@@ -90,8 +90,7 @@ class Evaluation:
             "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": link.decoder,
             "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
             "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions(),
-            "index_search": {"steps": index_search.steps, "lr": index_search.lr}
-            if index_search and index_search.steps else None}
+            "index_search": {"steps": index_search.steps, "lr": index_search.lr} if index_search.steps else None}
         self.grid_channel = "awgn" if "awgn" in channels else channels[0]
 
     def header(self, config: dict) -> dict:

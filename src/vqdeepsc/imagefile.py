@@ -38,7 +38,7 @@ from torch import Tensor
 from .baselines import to_image
 from .checkpoint import atomic_write
 from .data import to_tensor
-from .index_search import IndexSearch
+from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.bits import index_bits, indices_to_bits
 from .models.system import VQDeepSC
 from .transceiver import to_indices
@@ -128,7 +128,7 @@ def padded_size(model: VQDeepSC, height: int, width: int) -> tuple[int, int]:
 
 
 @torch.no_grad()
-def image_to_bits(model: VQDeepSC, image: Tensor, index_search: IndexSearch | None = None) -> Tensor:
+def image_to_bits(model: VQDeepSC, image: Tensor, index_search: IndexSearch = NEAREST_CODEWORDS) -> Tensor:
     """The index bits of ``image`` padded to :func:`padded_size` (edge replication), its indices chosen by
     ``index_search`` (default: the nearest codewords, eq. 2).
 
@@ -138,7 +138,7 @@ def image_to_bits(model: VQDeepSC, image: Tensor, index_search: IndexSearch | No
     height, width = image.shape[2:]
     padded_h, padded_w = padded_size(model, height, width)
     padded = F.pad(image, (0, padded_w - width, 0, padded_h - height), mode="replicate")
-    return indices_to_bits((index_search or IndexSearch(steps=0))(model, padded), model.preset.bits_per_index)
+    return indices_to_bits(index_search(model, padded), model.preset.bits_per_index)
 
 
 def check_payload(model: VQDeepSC, height: int, width: int, num_bits: int) -> None:
@@ -169,7 +169,7 @@ class Reception:
 
 @torch.no_grad()
 def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 0, receiver=None,
-               index_search: IndexSearch | None = None) -> Reception:
+               index_search: IndexSearch = NEAREST_CODEWORDS) -> Reception:
     """The whole per-image pipeline: image -> indices (chosen by ``index_search``) -> bits -> ``link`` at ``snr_db``
     (channel draw seeded by ``seed``) -> bits and posteriors -> ``receiver`` (default: hard decisions, the paper's)
     -> image.

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .baselines import CODECS, fit_to_budget, get_codec, send_files, to_image
 from .data import to_tensor
-from .index_search import IndexSearch
+from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .models.system import VQDeepSC
 from .receivers import RECEIVERS, Receiver, get_receiver
 from .transceiver import Transceiver, link_record, seeded
@@ -106,7 +106,7 @@ def parse_methods(text: str) -> list[str]:
 
 def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_bits: int, batch: int = 16,
                  upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
-                 dequantize: str = "soft", index_search: IndexSearch | None = None) -> dict[str, Sender]:
+                 dequantize: str = "soft", index_search: IndexSearch = NEAREST_CODEWORDS) -> dict[str, Sender]:
     """method name -> its sender; the VQ-DeepSC methods share one transceiver (its indices chosen by
     ``index_search``). ``images`` on the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]

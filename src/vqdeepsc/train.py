@@ -169,7 +169,7 @@ class Trainer:
         torch.manual_seed(config.seed + self.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True)
-        preset = config.model_preset()
+        preset, source = config.model_preset(), None
         options = dict(kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
                        ema_decay=config.ema_decay or None)
         if config.channel_errors:  # only the decoder of init_from learns: its network and quantizers stay
@@ -186,7 +186,9 @@ class Trainer:
                       else network_of(state["model"], preset, options))
         self.model = VQDeepSC(preset, **options).to(self.device)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
-        if state is None and config.init_from:
+        if state is None and source is not None:  # the whole model it fine-tunes, already read
+            self.model.load_state_dict(source.state_dict())
+        elif state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
         self.reception = None
         if config.channel_errors:  # the transmitter (encoder, codebooks) stays: only the decoder learns

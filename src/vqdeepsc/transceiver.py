@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from .link.bits import bits_to_indices, indices_to_bits
-from .index_search import IndexSearch
+from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.phy import Posterior
 from .models.system import VQDeepSC
 
@@ -37,9 +37,9 @@ class Transceiver:
     :output x_hat: [N, 3, H, W].
     """
 
-    def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16, index_search: IndexSearch | None = None):
+    def __init__(self, model: VQDeepSC, images: Tensor, batch: int = 16, index_search: IndexSearch = NEAREST_CODEWORDS):
         self.model, self.batch, self.size = model.eval(), batch, tuple(images.shape[2:])
-        self.codes = (index_search or IndexSearch(steps=0))(model, images)
+        self.codes = index_search(model, images)
         self.noiseless = self.decode(self.codes)
         self.bits = indices_to_bits(self.codes, model.preset.bits_per_index)
         self.info = {"source_bits": [self.bits.shape[1]] * len(images)}
