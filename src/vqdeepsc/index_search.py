@@ -55,25 +55,33 @@ class IndexSearch:
         if self.steps == 0:
             with torch.no_grad():
                 return model.encode(image)
-        spaces = model.embedding_spaces
-        with torch.no_grad():
-            features = model.encoder(image)
-        z = [features[l].clone().requires_grad_(True) for l in model.preset.transmitted]
-        optimizer = torch.optim.Adam(z, lr=self.lr)
+        variables = self._variables(model, image)
+        optimizer = torch.optim.Adam(variables, lr=self.lr)
         best, best_indices = float("inf"), None
         for step in range(self.steps + 1):
             with torch.enable_grad():
-                indices = [space.quantize(f) for space, f in zip(spaces, z)]
-                received = [space.features(i) + f - f.detach() for space, i, f in zip(spaces, indices, z)]
+                indices, received = self._quantized(model, variables)
                 loss = distortion(model.decode_features(received).float(), image.float()).sum()
             if loss.item() < best:
                 best, best_indices = loss.item(), indices
             if step < self.steps:
-                for f, grad in zip(z, torch.autograd.grad(loss, z)):
-                    f.grad = grad
+                for v, grad in zip(variables, torch.autograd.grad(loss, variables)):
+                    v.grad = grad
                 optimizer.step()
         return [labels[i] for labels, i in zip(model.index_labels(), best_indices)]
 
+    def _variables(self, model: VQDeepSC, image: Tensor) -> list[Tensor]:
+        """What the search moves, one tensor per transmitted scale: the encoder's features [1, K, H_l, W_l]."""
+        with torch.no_grad():
+            features = model.encoder(image)
+        return [features[l].clone().requires_grad_(True) for l in model.preset.transmitted]
+
+    def _quantized(self, model: VQDeepSC, variables: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+        """The codeword indices [1, H_l, W_l] the variables give, and the received features [1, K, H_l, W_l] with a
+        gradient to the variables (here the straight-through copy)."""
+        spaces = model.embedding_spaces
+        indices = [space.quantize(f) for space, f in zip(spaces, variables)]
+        return indices, [space.features(i) + f - f.detach() for space, i, f in zip(spaces, indices, variables)]
 
 NEAREST_CODEWORDS = IndexSearch(steps=0)
 """The paper's transmitter (eq. 2): every position's nearest codeword; the default wherever indices are chosen."""

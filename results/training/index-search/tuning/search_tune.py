@@ -24,7 +24,7 @@ model = zoo.load(model_name, "cpu").eval()
 objectives = {"l1ssim": ix.distortion, "ssim": lambda y, x: 1 - ssim(y, x)}
 for steps, lr, obj in variants:
     kind = "soft" if obj.startswith("soft-") else "ste"
-    ix.distortion = objectives[obj.removeprefix("soft-")]
+    ix.distortion = objectives[obj.removeprefix("soft-")]  # IndexSearch reads the module global
     search = (SoftSearch if kind == "soft" else ix.IndexSearch)(int(steps), float(lr))
     s, p, t = [], [], time.perf_counter()
     for x, _ in loader:
