@@ -83,5 +83,6 @@ class IndexSearch:
         indices = [space.quantize(f) for space, f in zip(spaces, variables)]
         return indices, [space.features(i) + f - f.detach() for space, i, f in zip(spaces, indices, variables)]
 
+
 NEAREST_CODEWORDS = IndexSearch(steps=0)
 """The paper's transmitter (eq. 2): every position's nearest codeword; the default wherever indices are chosen."""
