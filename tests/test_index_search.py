@@ -2,6 +2,7 @@
 image than them, better ones on real photos, the same bits per image, and its settings in the results."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -51,6 +52,19 @@ def test_an_images_indices_do_not_depend_on_the_batch(model, photos):
     alone = IndexSearch(steps=2)(model, photos[1:2])
     together = IndexSearch(steps=2)(model, photos)
     assert all(torch.equal(a, b[1:2]) for a, b in zip(alone, together))
+
+
+def test_a_closed_loop_search_starts_from_the_closed_loop_choice(photos):
+    """A closed-loop transmitter's search moves the features its codewords are chosen for: with a step too small to
+    change a codeword, it sends exactly the closed-loop indices (not the open loop's)."""
+    torch.manual_seed(0)
+    model = VQDeepSC(replace(get_preset("small-4"), closed_loop=True)).eval()
+    with torch.no_grad():
+        for choice in model.closed_loop.values():
+            choice[-1].weight.normal_(0, 0.5)
+        nearest = model.encode(photos[:1])
+    searched = IndexSearch(steps=1, lr=1e-12)(model, photos[:1])
+    assert all(torch.equal(a, b) for a, b in zip(searched, nearest))
 
 
 @pytest.mark.parametrize("make, message", [

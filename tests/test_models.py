@@ -1,5 +1,7 @@
 """Shape contracts, quantization and gradients of the semantic codec."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -114,6 +116,37 @@ def test_indices_in_range_and_decode_matches_forward(preset):
         assert c.min() >= 0 and c.max() < n
         assert torch.equal(c, idx)
     assert torch.equal(x_hat, out["x_hat"])
+
+
+@pytest.mark.parametrize("preset", [TINY_4, TINY_3])
+def test_the_closed_loop_chooses_with_the_receivers_state(preset):
+    """The closed-loop transmitter starts as the open loop (its last conv is zero), then chooses each finer scale's
+    codewords with the coarser scales as the receiver decoded them; the receiver decodes its indices to exactly the
+    image of the training pass, and the gradient reaches the encoder and the choice."""
+    closed = replace(preset, closed_loop=True)
+    torch.manual_seed(0)
+    model, open_loop = VQDeepSC(closed), VQDeepSC(preset)
+    assert sorted(model.closed_loop) == [str(l) for l in sorted(preset.transmitted[:-1])]
+    x = torch.rand(3, 3, 64, 64)
+    model.train()
+    model(x)["x_hat"].mean().backward()
+    assert model.encoder.stem[0].weight.grad.abs().sum() > 0
+    assert all(c[-1].weight.grad.abs().sum() > 0 for c in model.closed_loop.values())
+    assert open_loop.load_state_dict(model.state_dict(), strict=False).unexpected_keys
+    model.eval(), open_loop.eval()
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(model.encode(x), open_loop.encode(x)))
+        for choice in model.closed_loop.values():
+            choice[-1].weight.normal_(0, 0.5)
+        out, codes = model(x), model.encode(x)
+        assert torch.equal(model.decode(codes), out["x_hat"])
+        assert all(torch.equal(c, i) for c, i in zip(codes, out["indices"]))
+        assert not all(torch.equal(a, b) for a, b in zip(codes, open_loop.encode(x)))
+        model.embedding_spaces[-1].codebook.add_(1.0)  # the deepest codewords move, and the receiver's state
+        moved = model.encode(x)
+    assert not torch.equal(moved[-2], codes[-2])  # the next finer scale chooses for the new state
+    with pytest.raises(ValueError, match="upper bound"):
+        replace(closed, quantized=False)
 
 
 def test_upper_bound_sends_features():

@@ -321,17 +321,43 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
         Trainer(tiny_config(photo_dir, tmp_path / "x", preset="paper-4", init_from=str(tmp_path / "upper" / "best.safetensors")))
 
 
+def test_a_closed_loop_decoder_learns_channel_errors_on_the_indices_its_source_sends(photo_dir, tmp_path):
+    """A closed-loop transmitter chooses with the decoder's state; fine-tuning the decoder must not change what it is
+    trained on: the indices of the model it started from, whose transmitter parts stay in the file."""
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    source = VQDeepSC(replace(get_preset("small-4"), closed_loop=True)).eval()
+    with torch.no_grad():
+        for choice in source.closed_loop.values():
+            choice[-1].weight.normal_(0, 0.5)
+    save_model(source, tmp_path / "source.safetensors")
+    trainer = Trainer(tiny_config(photo_dir, tmp_path / "robust", epochs=2, lr=1e-2,
+                                  init_from=str(tmp_path / "source.safetensors"), channel_errors=0.25))
+    trainer.fit()
+    after = load_model(tmp_path / "robust" / "best.safetensors")
+    images = torch.stack(list(ImageDataset(split_files(photo_dir, "val"), 32)))
+    with torch.no_grad():
+        sent = source.encode(images)
+        assert all(torch.equal(a, b) for a, b in zip(sent, trainer.transmitter.encode(images)))
+        # what the learning decoder itself would have chosen: other indices, so the test can tell the two apart
+        assert not all(torch.equal(a, b) for a, b in zip(sent, after.encode(images)))
+    old, new = source.state_dict(), after.state_dict()
+    assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
+
+
 def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, tmp_path):
     from vqdeepsc import zoo
 
     source = Path(zoo.__file__).parent / "weights" / "small-4.safetensors"
     run = tmp_path / "robust"
-    history = Trainer(tiny_config(photo_dir, run, epochs=1, init_from=str(source), channel_errors=0.25)).fit()
+    trainer = Trainer(tiny_config(photo_dir, run, epochs=1, init_from=str(source), channel_errors=0.25))
+    history = trainer.fit()
     assert 0 < history[0]["val_ssim_errors"] < history[0]["val_ssim"]
     before, after = load_model(source), load_model(run / "best.safetensors")
     images = torch.rand(2, 3, 32, 32)
     with torch.no_grad():
-        sent_before, sent_after = before.encode(images), after.encode(images)
+        sent_before, sent_after = before.encode(images), trainer.transmitter.encode(images)
     assert all(torch.equal(a, b) for a, b in zip(sent_before, sent_after))  # same indices, same bits
     old, new = before.state_dict(), after.state_dict()
     assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))

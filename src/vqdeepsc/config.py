@@ -33,6 +33,10 @@ class Preset:
     :param decoder_fine_blocks: residual blocks the decoder adds after concatenating the finest transmitted scale
         (paper: 0). Neither changes the bits: they give the choice and the reading of the finest codewords, which
         carry most of the bits, more context.
+    :param closed_loop: the transmitter chooses each scale's codeword from the encoder's features *and* the
+        decoder's state at that scale, i.e. what the receiver has rebuilt from the coarser scales it received
+        (:class:`~vqdeepsc.models.blocks.ClosedLoopChoice`; paper: ``False``, the features alone). The receiver and the
+        bits are unchanged. Files saved before this field existed hold ``False``.
     """
 
     name: str
@@ -44,12 +48,15 @@ class Preset:
     up_widths: tuple[int, ...] | None = None
     encoder_fine_blocks: int = 0
     decoder_fine_blocks: int = 0
+    closed_loop: bool = False
 
     def __post_init__(self):
         if self.up_widths is None:
             object.__setattr__(self, "up_widths", (*self.widths[-2::-1], self.stem_channels))
         if len(self.up_widths) != len(self.widths) or min(self.up_widths) < 1:
             raise ValueError(f"preset {self.name!r}: {len(self.widths)} scales need as many positive up-sample widths")
+        if self.closed_loop and not self.quantized:
+            raise ValueError(f"preset {self.name!r}: an upper bound sends its features, it has no codewords to choose")
         if min(self.encoder_fine_blocks, self.decoder_fine_blocks) < 0:
             raise ValueError(f"preset {self.name!r}: the numbers of fine blocks must be >= 0")
         if len(self.widths) != len(self.codebook_sizes):
@@ -87,13 +94,15 @@ class Preset:
                    codebook_sizes=tuple(d["codebook_sizes"]), quantized=d["quantized"],
                    quantizer=d.get("quantizer", "vq"),
                    up_widths=tuple(d.get("up_widths") or legacy_up_widths(d["stem_channels"], d["widths"])),
-                   encoder_fine_blocks=d.get("encoder_fine_blocks", 0), decoder_fine_blocks=d.get("decoder_fine_blocks", 0))
+                   encoder_fine_blocks=d.get("encoder_fine_blocks", 0), decoder_fine_blocks=d.get("decoder_fine_blocks", 0),
+                   closed_loop=d.get("closed_loop", False))
 
 
 def legacy_network(preset: Preset) -> Preset:
-    """``preset`` as presets were before their network was recorded (legacy up-sample widths, no fine blocks): what a
-    model file or training checkpoint of that time holds."""
-    return Preset.from_dict({**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0, "decoder_fine_blocks": 0})
+    """``preset`` as presets were before their network was recorded (legacy up-sample widths, no fine blocks, the
+    open loop): what a model file or training checkpoint of that time holds."""
+    return Preset.from_dict({**preset.to_dict(), "up_widths": None, "encoder_fine_blocks": 0, "decoder_fine_blocks": 0,
+                             "closed_loop": False})
 
 
 def legacy_up_widths(stem_channels: int, widths: tuple[int, ...]) -> tuple[int, ...]:

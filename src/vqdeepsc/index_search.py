@@ -71,10 +71,10 @@ class IndexSearch:
         return [labels[i] for labels, i in zip(model.index_labels(), best_indices)]
 
     def _variables(self, model: VQDeepSC, image: Tensor) -> list[Tensor]:
-        """What the search moves, one tensor per transmitted scale: the encoder's features [1, K, H_l, W_l]."""
+        """What the search moves, one tensor per transmitted scale: the features the codewords are chosen for
+        (:meth:`VQDeepSC.chosen_features`) [1, K, H_l, W_l]."""
         with torch.no_grad():
-            features = model.encoder(image)
-        return [features[l].clone().requires_grad_(True) for l in model.preset.transmitted]
+            return [f.clone().requires_grad_(True) for f in model.chosen_features(image)]
 
     def _quantized(self, model: VQDeepSC, variables: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
         """The codeword indices [1, H_l, W_l] the variables give, and the received features [1, K, H_l, W_l] with a

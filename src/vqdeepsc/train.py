@@ -190,12 +190,15 @@ class Trainer:
             self.model.load_state_dict(source.state_dict())
         elif state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
-        self.reception = None
+        self.reception, self.transmitter = None, self.model
         if config.channel_errors:  # the transmitter (encoder, codebooks) stays: only the decoder learns
             if self.world > 1:
                 raise ValueError("--channel-errors trains in one process")
             self.model.encoder.requires_grad_(False)
             self.model.embedding_spaces.requires_grad_(False)
+            self.model.closed_loop.requires_grad_(False)
+            # the indices come from the model as it was: a closed-loop choice reads the decoder, which now learns
+            self.transmitter = source.requires_grad_(False).to(self.device)
             self.reception = SimulatedReception(config.channel_errors)
         if config.channels_last:
             self.model, self.disc = (m.to(memory_format=torch.channels_last) for m in (self.model, self.disc))
@@ -379,7 +382,7 @@ class Trainer:
     def _received(self, images: Tensor) -> dict:
         """The decoder's output on a simulated reception of ``images``' indices (``--channel-errors``)."""
         with torch.no_grad():
-            features = self.reception(self.model, self.model.encode(images))
+            features = self.reception(self.model, self.transmitter.encode(images))
         zero = images.new_zeros(())
         return {"x_hat": self.model.decode_features(features), "codebook_loss": zero, "commitment_loss": zero}
 
@@ -414,7 +417,7 @@ class Trainer:
         for images, _ in loader:
             if len(images):
                 images = images.to(self.device)
-                indices = self.model.encode(images)
+                indices = self.transmitter.encode(images)
                 x_hat = self.model.decode(indices).float()
                 s, p, n = s + ssim(x_hat, images).sum().item(), p + psnr(x_hat, images).sum().item(), n + len(images)
                 if self.reception:

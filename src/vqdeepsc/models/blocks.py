@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 
@@ -48,3 +49,23 @@ class UpSampleBlock(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__(ResidualBlock(in_channels), nn.Upsample(scale_factor=2, mode="nearest"),
                          conv3x3(in_channels, out_channels), nn.BatchNorm2d(out_channels), nn.PReLU(out_channels))
+
+
+class ClosedLoopChoice(nn.Sequential):
+    """The features a closed-loop transmitter chooses scale ``l``'s codeword for: ``F^l + C(concat(F^l, D_l))``, with
+    ``D_l`` the decoder's state where it meets scale ``l`` (what the receiver rebuilt from the coarser scales) and
+    ``C`` = conv3x3 -> PReLU -> conv1x1, the last initialised to zero (training starts from the open loop, ``F^l``).
+
+    :input features: ``F^l`` [B, C, H, W]
+    :input state: ``D_l`` [B, S, H, W]
+    :output chosen: [B, C, H, W]
+    """
+
+    def __init__(self, channels: int, state_channels: int):
+        last = nn.Conv2d(channels, channels, 1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        super().__init__(conv3x3(channels + state_channels, channels), nn.PReLU(channels), last)
+
+    def forward(self, features: Tensor, state: Tensor) -> Tensor:
+        return features + super().forward(torch.cat([features, state], dim=1))

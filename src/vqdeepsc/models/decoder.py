@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import torch
+from collections.abc import Callable
+
 from torch import Tensor, nn
 
 from .blocks import ResidualBlock, UpSampleBlock, conv3x3
@@ -31,7 +33,7 @@ class SemanticDecoder(nn.Module):
         L = len(widths)
         if L - 1 not in transmitted:
             raise ValueError("the deepest scale must be transmitted: the decoder starts from it")
-        self.transmitted, self.finest = frozenset(transmitted), min(transmitted)
+        self.num_scales, self.transmitted, self.finest = L, frozenset(transmitted), min(transmitted)
         self.head = nn.Sequential(conv3x3(widths[-1], widths[-1]), nn.PReLU(widths[-1]))
         blocks, c_in = [], widths[-1]
         for l, c_out in zip(range(L - 2, -2, -1), up_widths):  # l: the scale concatenated after the block
@@ -43,11 +45,16 @@ class SemanticDecoder(nn.Module):
         self.to_image = nn.Sequential(nn.ConvTranspose2d(c_in, 3, 3, padding=1), nn.Sigmoid())
 
     def forward(self, features: list[Tensor | None]) -> Tensor:
-        f = self.head(features[-1])
-        for l, block in zip(range(len(features) - 2, -2, -1), self.up):
+        return self.run(lambda l, state: features[l])
+
+    def run(self, receive: Callable[[int, Tensor | None], Tensor]) -> Tensor:
+        """The decoder scale by scale, deepest first: ``receive(l, state)`` gives received scale ``l``
+        [B, C_l, H_l, W_l] given the decoder's state there, [B, up_width, H_l, W_l] (``None`` for the deepest)."""
+        f = self.head(receive(self.num_scales - 1, None))
+        for l, block in zip(range(self.num_scales - 2, -2, -1), self.up):
             f = block(f)
             if l in self.transmitted:
-                f = torch.cat([f, features[l]], dim=1)
+                f = torch.cat([f, receive(l, f)], dim=1)
                 if l == self.finest:
                     f = self.fine(f)
         return self.to_image(f)

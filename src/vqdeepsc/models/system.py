@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
 from ..config import Preset
+from .blocks import ClosedLoopChoice
 from .decoder import SemanticDecoder
 from .encoder import SemanticEncoder
 from .quantizers import make_quantizer
@@ -18,7 +21,10 @@ class VQDeepSC(nn.Module):
     for a quantized preset, the features themselves [B, C_l, H_l, W_l] for an upper-bound preset. The index of
     codeword ``n`` is its label ``index_labels()[l][n]`` (a permutation stored with the model, the identity unless
     set by :func:`vqdeepsc.labels.relabel`; files without labels load with the identity).
-    ``decode`` rebuilds the images from those codes. ``forward`` is the training pass.
+    ``decode`` rebuilds the images from those codes. ``forward`` is the training pass. With ``preset.closed_loop``
+    the transmitter chooses each finer scale's codewords with the decoder's state after the coarser ones
+    (``closed_loop``, one :class:`~vqdeepsc.models.blocks.ClosedLoopChoice` per scale but the deepest); the
+    receiver's ``decode`` is the same.
 
     :param preset: the configuration (``vqdeepsc.config``).
     :param quantizer_options: keyword options of every scale's quantizer (e.g. the codebook remedies of
@@ -38,6 +44,9 @@ class VQDeepSC(nn.Module):
             make_quantizer(preset.quantizer, preset.codebook_sizes[l], preset.widths[l], **quantizer_options)
             for l in preset.transmitted) if preset.quantized else nn.ModuleList()
         self.decoder = SemanticDecoder(preset.widths, preset.up_widths, preset.transmitted, preset.decoder_fine_blocks)
+        state_widths = dict(zip(range(preset.num_scales - 2, -2, -1), preset.up_widths))
+        self.closed_loop = nn.ModuleDict({str(l): ClosedLoopChoice(preset.widths[l], state_widths[l])
+                                          for l in preset.transmitted[:-1]} if preset.closed_loop else {})
         for i, space in enumerate(self.embedding_spaces):
             self.register_buffer(f"index_labels_{i}", torch.arange(space.num_codes))
 
@@ -45,11 +54,35 @@ class VQDeepSC(nn.Module):
         """``[N_l]`` int64 per transmitted scale: the label (transmitted index) of every codeword."""
         return [getattr(self, f"index_labels_{i}") for i in range(len(self.embedding_spaces))]
 
-    def codeword_indices(self, images: Tensor) -> list[Tensor]:
-        """The quantizers' codeword indices [B, H_l, W_l] (before labelling) of every transmitted scale."""
+    def chosen_features(self, images: Tensor) -> list[Tensor]:
+        """What each transmitted scale's codeword is chosen for, [B, C_l, H_l, W_l] (finest first): the encoder's
+        features ``F^l``, or with ``preset.closed_loop`` ``F^l`` and the decoder's state after the nearest codewords
+        of the coarser scales."""
         self.check_images(images)
         features = self.encoder(images)
-        return [space.quantize(features[l]) for space, l in zip(self.embedding_spaces, self.preset.transmitted)]
+        if not self.closed_loop:
+            return [features[l] for l in self.preset.transmitted]
+        chosen = {}
+
+        def nearest(i: int, z: Tensor) -> Tensor:
+            chosen[i] = z
+            return self.embedding_spaces[i].features(self.embedding_spaces[i].quantize(z))
+        self._transmit(features, nearest)
+        return [chosen[i] for i in range(len(chosen))]
+
+    def codeword_indices(self, images: Tensor) -> list[Tensor]:
+        """The quantizers' codeword indices [B, H_l, W_l] (before labelling) of every transmitted scale."""
+        return [space.quantize(z) for space, z in zip(self.embedding_spaces, self.chosen_features(images))]
+
+    def _transmit(self, features: list[Tensor], receive: Callable[[int, Tensor], Tensor]) -> Tensor:
+        """The decoder on the encoder's ``features``, transmitted scale ``i`` (0 the finest) received as
+        ``receive(i, chosen features)``; the images [B, 3, H, W]."""
+        index = {l: i for i, l in enumerate(self.preset.transmitted)}
+
+        def scale(l: int, state: Tensor | None) -> Tensor:
+            z = features[l] if state is None or not self.closed_loop else self.closed_loop[str(l)](features[l], state)
+            return receive(index[l], z)
+        return self.decoder.run(scale)
 
     def codeword_features(self, codes: list[Tensor]) -> list[Tensor]:
         """The codewords [B, C_l, H_l, W_l] of received indices (labels) [B, H_l, W_l], per transmitted scale."""
@@ -99,21 +132,22 @@ class VQDeepSC(nn.Module):
 
     def forward(self, images: Tensor) -> dict:
         self.check_images(images)
-        features = self.encoder(images)
-        received = [None] * self.preset.num_scales
         zero = images.new_zeros(())
         out = {"codebook_loss": zero, "commitment_loss": zero, "indices": [], "perplexity": [], "usage": []}
-        for i, l in enumerate(self.preset.transmitted):
+        quantized = {}
+
+        def quantize(i: int, z: Tensor) -> Tensor:
             if not self.preset.quantized:
-                received[l] = features[l]
-                continue
-            q = self.embedding_spaces[i](features[l])
-            received[l] = q["z_q"]
+                return z
+            quantized[i] = self.embedding_spaces[i](z)
+            return quantized[i]["z_q"]
+        out["x_hat"] = self._transmit(self.encoder(images), quantize)
+        for i in range(len(quantized)):
+            q = quantized[i]
             out["codebook_loss"] = out["codebook_loss"] + q["codebook_loss"]
             out["commitment_loss"] = out["commitment_loss"] + q["commitment_loss"]
             for key in ("indices", "perplexity", "usage"):
                 out[key].append(q[key])
-        out["x_hat"] = self.decoder(received)
         return out
 
 
