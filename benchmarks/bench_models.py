@@ -1,5 +1,8 @@
 """Parameters, FLOPs and forward time of every preset at 128x128 (one command, prints a table).
 
+The transmitter (``encode``) and the receiver (``decode``) are counted apart: a closed-loop transmitter runs the
+decoder too, so each closed-loop preset is also measured as its open-loop twin.
+
     python benchmarks/bench_models.py [--batch 1] [--repeats 3] [--device cpu]
 
 Times are medians of interleaved repeats (the presets are measured in turn, round-robin), so a noisy
@@ -9,6 +12,7 @@ shared machine affects them alike; compare ratios within one run.
 import argparse
 import statistics
 import time
+from dataclasses import replace
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -24,31 +28,39 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--presets", default="small-4,small-3,small-4-upper,paper-4,paper-3,paper-4-upper")
     args = parser.parse_args()
-    names = args.presets.split(",")
-    models = {n: VQDeepSC(PRESETS[n]).to(args.device).eval() for n in names}
+    presets = {n: PRESETS[n] for n in args.presets.split(",")}
+    for n, p in list(presets.items()):
+        if p.closed_loop:
+            presets[f"{n} (open loop)"] = replace(p, closed_loop=False)
+    models = {n: VQDeepSC(p).to(args.device).eval() for n, p in presets.items()}
     x = torch.rand(args.batch, 3, 128, 128, device=args.device)
-    flops, times = {}, {n: [] for n in names}
+    flops = {}
+    times = {(n, part): [] for n in models for part in ("encode", "decode")}
     with torch.no_grad():
         for n, m in models.items():
-            with FlopCounterMode(display=False) as counter:
-                m.decode(m.encode(x))  # also the warm-up
-            flops[n] = counter.get_total_flops() / args.batch
+            codes = m.encode(x)  # also the warm-up
+            for part, run in (("encode", lambda: m.encode(x)), ("decode", lambda: m.decode(codes))):
+                with FlopCounterMode(display=False) as counter:
+                    run()
+                flops[n, part] = counter.get_total_flops() / args.batch
         for _ in range(args.repeats):
             for n, m in models.items():
-                if args.device.startswith("cuda"):
-                    torch.cuda.synchronize()
-                t = time.perf_counter()
-                m.decode(m.encode(x))
-                if args.device.startswith("cuda"):
-                    torch.cuda.synchronize()
-                times[n].append(time.perf_counter() - t)
-    print(f"device {args.device}, batch {args.batch}, {torch.get_num_threads()} threads, encode + decode, eval mode")
-    print("| preset | parameters | GFLOP / image | ms / image | images / s |")
+                codes = m.encode(x)
+                for part, run in (("encode", lambda: m.encode(x)), ("decode", lambda: m.decode(codes))):
+                    if args.device.startswith("cuda"):
+                        torch.cuda.synchronize()
+                    t = time.perf_counter()
+                    run()
+                    if args.device.startswith("cuda"):
+                        torch.cuda.synchronize()
+                    times[n, part].append(time.perf_counter() - t)
+    print(f"device {args.device}, batch {args.batch}, {torch.get_num_threads()} threads, eval mode")
+    print("| preset | parameters | GFLOP / image, encode + decode | ms / image, encode + decode | images / s |")
     print("|---|---|---|---|---|")
     for n, m in models.items():
-        t = statistics.median(times[n]) / args.batch
-        print(f"| {n} | {count_parameters(m) / 1e6:.2f} M | {flops[n] / 1e9:.2f} | {1e3 * t:.1f} | {1 / t:.1f} |")
-
+        e, d = (statistics.median(times[n, part]) / args.batch for part in ("encode", "decode"))
+        print(f"| {n} | {count_parameters(m) / 1e6:.2f} M | {flops[n, 'encode'] / 1e9:.2f} + "
+              f"{flops[n, 'decode'] / 1e9:.2f} | {1e3 * e:.1f} + {1e3 * d:.1f} | {1 / (e + d):.1f} |")
 
 if __name__ == "__main__":
     main()

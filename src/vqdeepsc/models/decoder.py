@@ -47,11 +47,14 @@ class SemanticDecoder(nn.Module):
     def forward(self, features: list[Tensor | None]) -> Tensor:
         return self.run(lambda l, state: features[l])
 
-    def run(self, receive: Callable[[int, Tensor | None], Tensor]) -> Tensor:
+    def run(self, receive: Callable[[int, Tensor | None], Tensor], until: int | None = None) -> Tensor:
         """The decoder scale by scale, deepest first: ``receive(l, state)`` gives received scale ``l``
-        [B, C_l, H_l, W_l] given the decoder's state there, [B, up_width, H_l, W_l] (``None`` for the deepest)."""
+        [B, C_l, H_l, W_l] given the decoder's state there, [B, up_width, H_l, W_l] (``None`` for the deepest).
+        With ``until`` it stops once scale ``until`` is received and returns its state instead of the images."""
         f = self.head(receive(self.num_scales - 1, None))
         for l, block in zip(range(self.num_scales - 2, -2, -1), self.up):
+            if until is not None and l < until:
+                return f
             f = block(f)
             if l in self.transmitted:
                 f = torch.cat([f, receive(l, f)], dim=1)

@@ -67,22 +67,23 @@ class VQDeepSC(nn.Module):
         def nearest(i: int, z: Tensor) -> Tensor:
             chosen[i] = z
             return self.embedding_spaces[i].features(self.embedding_spaces[i].quantize(z))
-        self._transmit(features, nearest)
+        self._transmit(features, nearest, until=self.preset.transmitted[0])
         return [chosen[i] for i in range(len(chosen))]
 
     def codeword_indices(self, images: Tensor) -> list[Tensor]:
         """The quantizers' codeword indices [B, H_l, W_l] (before labelling) of every transmitted scale."""
         return [space.quantize(z) for space, z in zip(self.embedding_spaces, self.chosen_features(images))]
 
-    def _transmit(self, features: list[Tensor], receive: Callable[[int, Tensor], Tensor]) -> Tensor:
+    def _transmit(self, features: list[Tensor], receive: Callable[[int, Tensor], Tensor],
+                  until: int | None = None) -> Tensor:
         """The decoder on the encoder's ``features``, transmitted scale ``i`` (0 the finest) received as
-        ``receive(i, chosen features)``; the images [B, 3, H, W]."""
+        ``receive(i, chosen features)``; the images [B, 3, H, W] (``until``: see ``SemanticDecoder.run``)."""
         index = {l: i for i, l in enumerate(self.preset.transmitted)}
 
         def scale(l: int, state: Tensor | None) -> Tensor:
             z = features[l] if state is None or not self.closed_loop else self.closed_loop[str(l)](features[l], state)
             return receive(index[l], z)
-        return self.decoder.run(scale)
+        return self.decoder.run(scale, until)
 
     def codeword_features(self, codes: list[Tensor]) -> list[Tensor]:
         """The codewords [B, C_l, H_l, W_l] of received indices (labels) [B, H_l, W_l], per transmitted scale."""
