@@ -11,7 +11,7 @@ codewords have dimension ``K = widths[l-1]``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,13 @@ def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 
 SMALL_FINE_BLOCKS = 2
 """The small presets' extra residual blocks at the finest sent scale, on each side (results/training/README.md)."""
 
+CLOSED_LOOP = ("small-4",)
+"""Presets whose transmitter chooses the codewords in a closed loop (``Preset.closed_loop``; results/training/README.md,
+ninth session)."""
+
 PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
                               **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS)}
+PRESETS.update({name: replace(PRESETS[name], closed_loop=True) for name in CLOSED_LOOP})
 
 
 def get_preset(name: str) -> Preset:
