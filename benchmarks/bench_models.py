@@ -36,17 +36,21 @@ def main():
     x = torch.rand(args.batch, 3, 128, 128, device=args.device)
     flops = {}
     times = {(n, part): [] for n in models for part in ("encode", "decode")}
+
+    def parts(m):
+        """The transmitter's and the receiver's halves of one image's trip through ``m``."""
+        codes = m.encode(x)
+        return ("encode", lambda: m.encode(x)), ("decode", lambda: m.decode(codes))
+
     with torch.no_grad():
         for n, m in models.items():
-            codes = m.encode(x)  # also the warm-up
-            for part, run in (("encode", lambda: m.encode(x)), ("decode", lambda: m.decode(codes))):
+            for part, run in parts(m):  # also the warm-up
                 with FlopCounterMode(display=False) as counter:
                     run()
                 flops[n, part] = counter.get_total_flops() / args.batch
         for _ in range(args.repeats):
             for n, m in models.items():
-                codes = m.encode(x)
-                for part, run in (("encode", lambda: m.encode(x)), ("decode", lambda: m.decode(codes))):
+                for part, run in parts(m):
                     if args.device.startswith("cuda"):
                         torch.cuda.synchronize()
                     t = time.perf_counter()
@@ -61,6 +65,7 @@ def main():
         e, d = (statistics.median(times[n, part]) / args.batch for part in ("encode", "decode"))
         print(f"| {n} | {count_parameters(m) / 1e6:.2f} M | {flops[n, 'encode'] / 1e9:.2f} + "
               f"{flops[n, 'decode'] / 1e9:.2f} | {1e3 * e:.1f} + {1e3 * d:.1f} | {1 / (e + d):.1f} |")
+
 
 if __name__ == "__main__":
     main()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from collections.abc import Callable
 
+import torch
 from torch import Tensor, nn
 
 from .blocks import ResidualBlock, UpSampleBlock, conv3x3

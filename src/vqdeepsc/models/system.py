@@ -58,21 +58,26 @@ class VQDeepSC(nn.Module):
         """What each transmitted scale's codeword is chosen for, [B, C_l, H_l, W_l] (finest first): the encoder's
         features ``F^l``, or with ``preset.closed_loop`` ``F^l`` and the decoder's state after the nearest codewords
         of the coarser scales."""
-        self.check_images(images)
-        features = self.encoder(images)
-        if not self.closed_loop:
-            return [features[l] for l in self.preset.transmitted]
-        chosen = {}
-
-        def nearest(i: int, z: Tensor) -> Tensor:
-            chosen[i] = z
-            return self.embedding_spaces[i].features(self.embedding_spaces[i].quantize(z))
-        self._transmit(features, nearest, until=self.preset.transmitted[0])
-        return [chosen[i] for i in range(len(chosen))]
+        return self._nearest(images)[0]
 
     def codeword_indices(self, images: Tensor) -> list[Tensor]:
         """The quantizers' codeword indices [B, H_l, W_l] (before labelling) of every transmitted scale."""
-        return [space.quantize(z) for space, z in zip(self.embedding_spaces, self.chosen_features(images))]
+        return self._nearest(images)[1]
+
+    def _nearest(self, images: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+        """(chosen features, their nearest codewords' indices) per transmitted scale, finest first."""
+        self.check_images(images)
+        features = self.encoder(images)
+        if not self.closed_loop:
+            chosen = [features[l] for l in self.preset.transmitted]
+            return chosen, [space.quantize(z) for space, z in zip(self.embedding_spaces, chosen)]
+        chosen, indices = {}, {}
+
+        def nearest(i: int, z: Tensor) -> Tensor:
+            chosen[i], indices[i] = z, self.embedding_spaces[i].quantize(z)
+            return self.embedding_spaces[i].features(indices[i])
+        self._transmit(features, nearest, until=self.preset.transmitted[0])
+        return [chosen[i] for i in sorted(chosen)], [indices[i] for i in sorted(indices)]
 
     def _transmit(self, features: list[Tensor], receive: Callable[[int, Tensor], Tensor],
                   until: int | None = None) -> Tensor:
