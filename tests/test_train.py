@@ -325,7 +325,6 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
 def test_a_closed_loop_decoder_learns_channel_errors_on_the_indices_its_source_sends(photo_dir, tmp_path):
     """A closed-loop transmitter chooses with the decoder's state; fine-tuning the decoder must not change what it is
     trained on: the indices of the model it started from, whose transmitter parts stay in the file."""
-
     torch.manual_seed(0)
     source = VQDeepSC(replace(get_preset("small-4"), closed_loop=True)).eval()
     with torch.no_grad():
