@@ -16,7 +16,7 @@ from PIL import Image
 from vqdeepsc.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from vqdeepsc.data import ImageDataset, collate_images, split_files
 from vqdeepsc.models.system import VQDeepSC
-from vqdeepsc.config import Preset, get_preset
+from vqdeepsc.config import Preset, get_preset, legacy_network
 from vqdeepsc.train import TrainConfig, Trainer, TrainingError
 
 
@@ -62,7 +62,7 @@ def test_a_run_started_before_todays_presets_resumes_with_its_own_network(photo_
     small presets fine blocks) holds the network of that time, and resuming it must rebuild that one."""
     import vqdeepsc.config as config
 
-    then = config.legacy_network(get_preset("small-4"))
+    then = legacy_network(get_preset("small-4"))
     assert then.up_widths == (8, 64, 32, 16) and then != get_preset("small-4")
     with monkeypatch.context() as m:
         m.setitem(config.PRESETS, "small-4", then)
@@ -313,9 +313,8 @@ def test_init_from_starts_a_quantized_run_from_an_upper_bound(photo_dir, tmp_pat
     own = trainer.model.state_dict()
     shared = [k for k in upper.state_dict() if k.startswith(("encoder.", "decoder."))]
     assert shared and all(torch.equal(own[k], upper.state_dict()[k]) for k in shared)
-    from vqdeepsc import zoo
-
-    older = Path(zoo.__file__).parent / "weights" / "small-3-upper.safetensors"  # the older decoder widths
+    older = tmp_path / "older.safetensors"  # the older decoder widths, as every file saved before they were fixed
+    save_model(VQDeepSC(legacy_network(get_preset("small-3-upper"))), older)
     trainer = Trainer(tiny_config(photo_dir, tmp_path / "vq3", preset="small-3", init_from=str(older)))
     assert trainer.model.preset.up_widths == load_model(older).preset.up_widths != get_preset("small-3").up_widths
     with pytest.raises(ValueError, match="does not fit the encoder and decoder of a .paper-4. model"):
@@ -362,8 +361,9 @@ def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, t
     assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
     assert any(not torch.equal(old[k], new[k]) for k in old if k.startswith("decoder."))
     assert all(torch.equal(old[k], new[k]) for k in old if k.endswith(("running_mean", "running_var")))
-    # the shipped small-3 keeps the older decoder widths and no fine blocks: its decoder still fine-tunes
-    legacy = Path(zoo.__file__).parent / "weights" / "small-3.safetensors"
+    # a model of the older network (decoder widths, no fine blocks, open loop): its decoder still fine-tunes
+    legacy = tmp_path / "legacy-3.safetensors"
+    save_model(VQDeepSC(legacy_network(get_preset("small-3"))).eval(), legacy)
     Trainer(tiny_config(photo_dir, tmp_path / "r3", preset="small-3", epochs=1, init_from=str(legacy),
                         channel_errors=0.25)).fit()
     assert load_model(tmp_path / "r3" / "best.safetensors").preset == load_model(legacy).preset

@@ -11,7 +11,7 @@ codewords have dimension ``K = widths[l-1]``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -118,26 +118,24 @@ FOUR_SCALES = (16, 8, 4, 2)
 THREE_SCALES = (None, 64, 32, 8)
 
 
-def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0) -> dict[str, Preset]:
+def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0,
+            closed_loop: bool = False) -> dict[str, Preset]:
+    """``PREFIX-4``, ``PREFIX-3`` and their upper bounds; ``closed_loop`` applies to the two quantized presets."""
     out = {}
     for scales, sizes in (("4", FOUR_SCALES), ("3", THREE_SCALES)):
         name = f"{prefix}-{scales}"
         for suffix, quantized in (("", True), ("-upper", False)):
             out[name + suffix] = Preset(name + suffix, stem, widths, sizes, quantized=quantized,
-                                        encoder_fine_blocks=fine_blocks, decoder_fine_blocks=fine_blocks)
+                                        encoder_fine_blocks=fine_blocks, decoder_fine_blocks=fine_blocks,
+                                        closed_loop=closed_loop and quantized)
     return out
 
 
 SMALL_FINE_BLOCKS = 2
 """The small presets' extra residual blocks at the finest sent scale, on each side (results/training/README.md)."""
 
-CLOSED_LOOP = ("small-4",)
-"""Presets whose transmitter chooses the codewords in a closed loop (``Preset.closed_loop``; results/training/README.md,
-ninth session)."""
-
 PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
-                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS)}
-PRESETS.update({name: replace(PRESETS[name], closed_loop=True) for name in CLOSED_LOOP})
+                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True)}
 
 
 def get_preset(name: str) -> Preset:

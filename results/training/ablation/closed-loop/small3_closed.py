@@ -1,4 +1,5 @@
-"""small-3 with the closed-loop transmitter (a probe: the package's small-3 preset stays open-loop).
+"""small-3 with the closed-loop transmitter: the probe that trained the shipped small-3 (tenth session) before the
+package's small-3 preset had `closed_loop`; today it changes nothing.
 
     python small3_closed.py --preset small-3 --data ../shared/data --out runs/cl-small-3 --epochs 20
 """
