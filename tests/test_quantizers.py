@@ -136,13 +136,15 @@ def test_a_model_file_records_its_quantizer(name, tmp_path):
 
 @pytest.mark.parametrize("name", QUANTIZERS)
 def test_each_quantizer_overfits_four_real_images(name, photo_dir, tmp_path, monkeypatch):
-    # the quantizer in the paper's open-loop network: with small-4's closed loop this 30-step run of VQ spiked at step
-    # 27 (L1 0.56x; measured); the closed-loop small-4 overfits in tests/test_train.py
+    # the quantizer in the paper's open-loop network: with small-4's closed loop a 30-step run of VQ spiked at step
+    # 27 (L1 0.56x; measured); the closed-loop small-4 overfits in tests/test_train.py. 60 steps: in 30 the rotation
+    # trick reached 0.54x with one thread (it passed with two); in 60, measured, one thread / two: VQ 0.35 / 0.35,
+    # rotation 0.45 / 0.40, FSQ 0.30 / 0.30
     monkeypatch.setitem(PRESETS, "small-4", replace(PRESETS["small-4"], closed_loop=False))
-    cfg = TrainConfig(preset="small-4", data=str(photo_dir), run_dir=str(tmp_path / "run"), epochs=30, batch_size=4,
+    cfg = TrainConfig(preset="small-4", data=str(photo_dir), run_dir=str(tmp_path / "run"), epochs=60, batch_size=4,
                       crop=32, val_crop=32, lr=2e-3, workers=0, gan_weight=0.0, quantizer=name, deterministic=True)
     history = Trainer(cfg).fit()
-    assert sum(r["l1"] for r in history[-5:]) / 5 < 0.5 * history[0]["l1"]  # measured: 0.38-0.42 x
+    assert sum(r["l1"] for r in history[-5:]) / 5 < 0.5 * history[0]["l1"]
     assert history[-1]["val_ssim"] > history[0]["val_ssim"]
 
 
