@@ -1,4 +1,4 @@
-"""Error-free quality of model files on a folder of images: mean SSIM / PSNR with a 95 % CI, one JSON line each.
+"""Error-free quality of model files on a folder of images: every metric's mean with a 95 % CI, one JSON line each.
 
     python benchmarks/eval_error_free.py FOLDER MODEL [MODEL ...] [--device cuda] [--index-search 0,10,30]
                                          [--limit N] [--paired]
@@ -9,7 +9,9 @@ where the link makes no errors, without the link), so it runs where Sionna is no
 ``--index-search`` gives one line per number of steps of the transmitter's index search (0: the nearest
 codewords), with the transmitter's seconds per image; ``--limit`` takes N images spread evenly over the folder.
 ``--paired`` adds each line's per-image difference to the first model's line with the same steps (mean and 95 % CI of
-``SSIM - SSIM_first``, likewise PSNR): it resolves differences far below the means' own intervals.
+``SSIM - SSIM_first``, likewise every other metric): it resolves differences far below the means' own intervals.
+Every metric of ``vqdeepsc.metrics.METRICS`` is reported (SSIM, MS-SSIM, PSNR, PSNR of the luma and the chroma,
+CIEDE2000) and ``mean_colour_error``: the mean absolute error of each image's average R, G, B, of 255.
 """
 
 import argparse
@@ -23,7 +25,7 @@ from vqdeepsc import zoo
 from vqdeepsc.checkpoint import load_model
 from vqdeepsc.data import ImageDataset, collate_images, find_images
 from vqdeepsc.index_search import IndexSearch
-from vqdeepsc.metrics import psnr, ssim
+from vqdeepsc.metrics import METRICS, image_scores
 
 
 def main():
@@ -46,7 +48,7 @@ def main():
     for name in args.models:
         model = load_model(name, device=args.device) if name.endswith(".safetensors") else zoo.load(name, args.device)
         for steps in (int(v) for v in args.index_search.split(",")):
-            s, p, seconds = [], [], 0.0
+            scores, seconds = {}, 0.0
             for x, _ in loader:
                 x = x.to(args.device)
                 start = time.perf_counter()
@@ -55,18 +57,28 @@ def main():
                 seconds += time.perf_counter() - start
                 with torch.no_grad():
                     y = model.decode(codes).float()
-                s.append(ssim(y, x).cpu())
-                p.append(psnr(y, x).cpu())
-            s, p = torch.cat(s).double(), torch.cat(p).double()
-            line = {"model": name, "folder": args.folder, "images": len(s), "index_search": steps,
-                    "ssim": round(s.mean().item(), 4), "ssim_ci95": round(ci(s), 4),
-                    "psnr": round(p.mean().item(), 2), "psnr_ci95": round(ci(p), 2),
-                    "transmitter_s_per_image": round(seconds / len(s), 3)}
+                for key, values in image_scores(y.clamp(0, 1), x).items():
+                    scores.setdefault(key, []).extend(values)
+                colour = ((y.clamp(0, 1) - x).mean((2, 3)) * 255).abs().cpu()
+                scores.setdefault("mean_colour_error", []).extend(colour.tolist())
+            scores = {k: torch.tensor(v, dtype=torch.float64) for k, v in scores.items()}
+            digits = {m.key: m.digits for m in METRICS}
+            n = len(scores["ssim"])
+            line = {"model": name, "folder": args.folder, "images": n, "index_search": steps,
+                    "transmitter_s_per_image": round(seconds / n, 3)}
+            for key, v in scores.items():
+                if v.dim() == 1:
+                    line.update({key: round(v.mean().item(), digits[key]), f"{key}_ci95": round(ci(v), digits[key])})
+                else:  # mean_colour_error: R, G, B
+                    line[key] = [round(c, 2) for c in v.mean(0).tolist()]
             if args.paired:
-                s0, p0 = first.setdefault(steps, (s, p))
-                line.update({"ssim_paired": round((s - s0).mean().item(), 4), "ssim_paired_ci95": round(ci(s - s0), 4),
-                             "psnr_paired": round((p - p0).mean().item(), 2), "psnr_paired_ci95": round(ci(p - p0), 2),
-                             "images_better": int((s > s0).sum())})
+                base = first.setdefault(steps, scores)
+                for key in digits:
+                    if key in scores:
+                        d = scores[key] - base[key]
+                        line.update({f"{key}_paired": round(d.mean().item(), digits[key]),
+                                     f"{key}_paired_ci95": round(ci(d), digits[key])})
+                line["images_better"] = int((scores["ssim"] > base["ssim"]).sum())
             print(json.dumps(line), flush=True)
 
 

@@ -40,11 +40,36 @@ def test_overfits_four_real_images(photo_dir, tmp_path):
     assert history[-1]["l1"] < 0.5 * history[0]["l1"]
     assert history[-1]["val_ssim"] > history[0]["val_ssim"]
     logged = read_log(tmp_path / "run")
-    assert len(logged) == 120 and {"l1", "codebook", "commitment", "g_adv", "loss_d", "val_ssim", "perplexity_1",
+    assert len(logged) == 120 and {"l1", "codebook", "commitment", "g_adv", "loss_d", "val_ssim", "val_ms_ssim",
+                                   "val_psnr", "val_psnr_luma", "val_psnr_chroma", "val_ciede2000", "perplexity_1",
                                    "usage_4"} <= set(logged[0])
     assert (tmp_path / "run" / "curves.png").stat().st_size > 0
     model = load_model(tmp_path / "run" / "best.safetensors", expect_preset="small-4")
     assert isinstance(model, VQDeepSC) and not model.training
+
+
+def test_the_best_checkpoint_is_the_one_the_select_metric_prefers(photo_dir, tmp_path, monkeypatch):
+    # validation rows in which SSIM and CIEDE2000 disagree: SSIM prefers epoch 2, CIEDE2000 (lower) epoch 1
+    rows = iter([{"val_ssim": 0.5, "val_psnr": 20.0, "val_ciede2000": 3.0},
+                 {"val_ssim": 0.6, "val_psnr": 21.0, "val_ciede2000": 5.0}] * 2)
+    for select in ("ssim", "ciede2000"):
+        trainer = Trainer(tiny_config(photo_dir, tmp_path / select, select=select))
+        monkeypatch.setattr(trainer, "_validate", lambda: dict(next(rows)))
+        trainer.fit()
+        record = json.loads(load_model_record(tmp_path / select / "best.safetensors"))
+        assert (record["epoch"], record["select"]) == ({"ssim": 2, "ciede2000": 1}[select], select)
+        assert record["val_ciede2000"] == {"ssim": 5.0, "ciede2000": 3.0}[select]
+    with pytest.raises(ValueError, match="unknown metric 'lpips'"):
+        tiny_config(photo_dir, tmp_path / "x", select="lpips").check()
+    with pytest.raises(ValueError, match="--select ms-ssim needs a validation crop of 97 pixels or more, not 32"):
+        tiny_config(photo_dir, tmp_path / "x", select="ms-ssim", val_crop=32).check()
+
+
+def load_model_record(path):
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        return f.metadata()["record"]
 
 
 def test_resume_gives_the_same_losses_as_an_uninterrupted_run(photo_dir, tmp_path):

@@ -23,7 +23,7 @@ from torch import Tensor
 from .budget import bit_budget
 from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.phy import DigitalLink
-from .metrics import psnr, ssim
+from .metrics import image_scores
 from .models.system import VQDeepSC
 from .receivers import DEFAULT_RECEIVER, check_same_transmitter
 from .results import library_versions, rows
@@ -32,12 +32,6 @@ from .senders import make_senders
 def link_seed(seed: int, channel: str, snr_db: float, image: int) -> int:
     """The seed of image ``image``'s link realisation at (``channel``, ``snr_db``), the same for every method."""
     return int.from_bytes(hashlib.sha256(f"{seed}/{channel}/{snr_db:g}/{image}".encode()).digest()[:8], "little") >> 1
-
-
-def image_scores(x_hat: Tensor, images: Tensor) -> dict:
-    """:input x_hat, images: [N, 3, H, W]. :output: per-image ``ssim`` and ``psnr`` lists."""
-    x_hat = x_hat.cpu()
-    return {"ssim": ssim(x_hat, images).double().tolist(), "psnr": psnr(x_hat, images).double().tolist()}
 
 
 class Evaluation:
@@ -156,7 +150,7 @@ class Evaluation:
 
 
 def evaluate(model: VQDeepSC, images: Tensor, *, on_row=None, **options) -> dict:
-    """Mean SSIM / PSNR (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR:
+    """Mean SSIM, PSNR and the other metrics (95 % CI), BER, codeword error rate and classic-codec failures per method x channel x SNR:
     :class:`Evaluation` ``(model, images, **options).run(on_row=on_row)``."""
     return Evaluation(model, images, **options).run(on_row=on_row)
 

@@ -1,4 +1,5 @@
-"""Figures: training curves, the paper's Fig. 3 (SSIM / PSNR against Es/N0 per channel) and image grids."""
+"""Figures: training curves, the paper's Fig. 3 (SSIM or any other metric against Es/N0 per channel) and image
+grids."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     """Losses, validation SSIM/PSNR and codebook usage per epoch, from the training log rows."""
     epochs = [r["epoch"] for r in history]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for key in ("l1", "codebook", "commitment", "g_adv", "loss_d"):
+    for key in ("l1", "l1_lowpass", "l1_chroma", "codebook", "commitment", "g_adv", "loss_d"):
         if key in history[0]:
             axes[0].plot(epochs, [r[key] for r in history], label=key)
     axes[0].set(xlabel="epoch", ylabel="loss", yscale="log", title="training losses")
@@ -83,10 +84,18 @@ def _line_label(row: dict, several_presets: bool) -> str:
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
-    """The paper's Fig. 3 layout: ``metric`` (``"ssim"`` or ``"psnr"``) against Es/N0, one panel per channel, one
-    line per preset and method (a classic codec gets its preset's bit budget), error bars = the 95 % confidence
-    interval (rows of ``vqdeepsc eval``)."""
+    """The paper's Fig. 3 layout: ``metric`` (a name or key of :data:`~vqdeepsc.metrics.METRICS`, the paper's
+    ``"ssim"``) against Es/N0, one panel per channel, one line per preset and method (a classic codec gets its
+    preset's bit budget), error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``); ``ValueError`` if
+    the rows lack the metric."""
+    from .metrics import get_metric
     from .senders import METHODS
+
+    measure = get_metric(metric)
+    metric = measure.key
+    if any(r.get(metric) is None for r in rows):
+        raise ValueError(f"these results have no {measure.label} (made before it was measured, or on images too small "
+                         f"for it): rerun the evaluation")
 
     presets = list(dict.fromkeys(r["preset"] for r in rows))
     channels = list(dict.fromkeys(r["channel"] for r in rows))
@@ -106,10 +115,10 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
         ax.set(xlabel="Es/N0 (dB)", title=f"{channel}{rician}, per-symbol fading" if channel != "awgn" else channel)
         ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel({"ssim": "SSIM", "psnr": "PSNR (dB)"}[metric])
+    axes[0, 0].set_ylabel(measure.axis_label + ("" if measure.higher_is_better else ", lower is better"))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(labels)), fontsize=8)
-    fig.suptitle(f"{', '.join(presets)}: {metric.upper()} against Es/N0, mean over {rows[0]['images']} images, "
+    fig.suptitle(f"{', '.join(presets)}: {measure.label} against Es/N0, mean over {rows[0]['images']} images, "
                  "95 % CI", fontsize=10)
     _save(fig, path)
 

@@ -2,7 +2,8 @@
 
 ``paper``: exactly the paper's recipe (Adam 1.75e-4, betas (0.5, 0.999), batch 24, 200 epochs, constant
 rate, lambda 5, beta_c 0.25, PatchGAN (64 channels) with BCE at weight 1 and Adam 1e-5, plain VQ-VAE codebooks
-(U(-1/N, 1/N), no restarts), full 128x128 images). The default for ``paper-*`` presets.
+(U(-1/N, 1/N), no restarts), full 128x128 images); the best checkpoint by validation SSIM. The default for
+``paper-*`` presets.
 
 ``fast``: the recipe measured best per CPU-minute on our data (``results/training/README.md``, the ablation
 table): random 64x64 crops, batch 16, Adam 2e-3 (0.9, 0.99) with 200 warm-up steps and a cosine decay per step,
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 PAPER = dict(epochs=200, batch_size=24, lr=1.75e-4, lr_disc=1e-5, betas=(0.5, 0.999), lr_schedule="constant",
              warmup_steps=0, lam=5.0, beta_c=0.25, ssim_weight=0.0, gan_weight=1.0, disc_channels=64,
-             quantizer="vq", kmeans_init=False, dead_code_threshold=0.0, ema_decay=None, crop=128, val_crop=128)
+             quantizer="vq", kmeans_init=False, dead_code_threshold=0.0, ema_decay=None, crop=128, val_crop=128,
+             lowpass_weight=0.0, chroma_weight=0.0, select="ssim")
 
 FAST = dict(PAPER, epochs=70, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
            warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer=None, kmeans_init=True,

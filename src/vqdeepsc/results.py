@@ -1,7 +1,7 @@
 """An evaluation's results: per-image records, their summary rows, the files of a results folder, and merging shards.
 
 Every finished (channel, SNR) point of a sweep is one line of ``points.jsonl``, written at once (appended, flushed
-and synced): for every method, each image's SSIM and PSNR and its link counts, keyed by the images' indices in
+and synced): for every method, each image's scores (every metric of :data:`~vqdeepsc.metrics.METRICS`) and its link counts, keyed by the images' indices in
 the evaluated split. The rows of ``results.csv`` / ``results.json`` are made from those lines by :func:`summarise`
 only, so a sweep resumed after a kill, or shards of the images run apart and merged (:func:`merge`), give the
 rows of one uninterrupted run.
@@ -25,10 +25,14 @@ import numpy as np
 import torch
 
 from .checkpoint import atomic_write
+from .metrics import METRICS
 
 FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
-          "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
-"""Columns of ``results.csv`` (and keys of each row of ``results.json``); empty / null where they do not apply."""
+          "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols",
+          *(f"{m.key}{ci}" for m in METRICS if m.key not in ("ssim", "psnr") for ci in ("", "_ci95")))
+"""Columns of ``results.csv`` (and keys of each row of ``results.json``): each metric's mean and 95 % CI half-width
+(SSIM and PSNR first, as before the other metrics existed), the link's rates and the payloads; empty / null where
+they do not apply (MS-SSIM on images under 97 pixels, a metric a results file made before it existed lacks)."""
 RESULTS_FORMAT = "vqdeepsc-eval/1"
 LIBRARIES = ("vqdeepsc", "torch", "sionna-no-rt", "ldpc", "pillow", "numpy", "pytorch-msssim", "pillow-heif")
 POINTS_FILE = "points.jsonl"
@@ -54,11 +58,13 @@ def mean_ci95(values) -> tuple[float, float]:
 
 
 def summarise(record: dict) -> dict:
-    """A per-image record (lists of equal length: ``ssim``, ``psnr`` and any of the counts in :data:`SUMS` and the
-    values in :data:`MEANS`) -> ``images``, ``ssim``, ``ssim_ci95``, ``psnr``, ``psnr_ci95`` and the rates and
-    means it has."""
-    (s, s_ci), (p, p_ci) = mean_ci95(record["ssim"]), mean_ci95(record["psnr"])
-    row = {"images": len(record["ssim"]), "ssim": s, "ssim_ci95": s_ci, "psnr": p, "psnr_ci95": p_ci}
+    """A per-image record (lists of equal length: ``ssim``, ``psnr``, the other metrics' keys it has and any of the
+    counts in :data:`SUMS` and the values in :data:`MEANS`) -> ``images``, each metric's mean and ``<key>_ci95``,
+    and the rates and means it has."""
+    row = {"images": len(record["ssim"])}
+    for metric in METRICS:
+        if metric.key in record:
+            row[metric.key], row[f"{metric.key}_ci95"] = mean_ci95(record[metric.key])
     row.update({k: sum(record[a]) / sum(record[b]) for k, (a, b) in SUMS.items() if a in record})
     row.update({k: sum(record[k]) / len(record[k]) for k in MEANS if k in record})
     return row
@@ -213,8 +219,8 @@ def _join(parts: list[dict]) -> dict:
 
 
 FORMAT_HEADER = ("| preset | method | channel | Es/N0 (dB) | source bits / image | SSIM ± 95 % CI | PSNR (dB) ± 95 % CI "
-                 "| BER | codeword error rate | decode failures | quality |\n"
-                 "|---|---|---|---:|---:|---|---|---:|---:|---:|---:|")
+                 "| MS-SSIM | PSNR Y / CbCr (dB) | CIEDE2000 | BER | codeword error rate | decode failures | quality |\n"
+                 "|---|---|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def format_row(row: dict) -> str:
@@ -222,10 +228,11 @@ def format_row(row: dict) -> str:
     from .senders import labels
 
     def num(key, spec):
-        return "" if row[key] is None else format(row[key], spec)
+        return "" if row.get(key) is None else format(row[key], spec)
 
     return (f"| {row['preset']} | {labels()[row['method']]} | {row['channel']} | {row['snr_db']:g} | "
             f"{num('source_bits', '.0f')} | {row['ssim']:.4f} ± {row['ssim_ci95']:.4f} | {row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | "
+            f"{num('ms_ssim', '.4f')} | {num('psnr_luma', '.2f')} / {num('psnr_chroma', '.2f')} | {num('ciede2000', '.2f')} | "
             f"{num('ber', '.2e')} | {num('bler', '.3f')} | {num('failure_rate', '.3f')} | {num('quality', '.1f')} |")
 
 

@@ -2,7 +2,7 @@
 
 A run directory holds ``config.json``, ``log.csv`` (every loss term, validation metrics and codebook health per
 epoch), ``curves.png``, ``checkpoint.pt`` (everything needed to resume) and ``best.safetensors`` (the transceiver
-that is best on validation SSIM). All of them are written atomically, once per epoch.
+that is best on validation by the metric ``select`` names, a recipe field: SSIM unless the recipe says otherwise). All of them are written atomically, once per epoch.
 
 Multi-GPU: start the same command with ``torchrun --nproc-per-node N -m vqdeepsc.cli train ...`` (NCCL on CUDA,
 gloo on CPU). ``--batch-size`` is the global batch, split over the processes.
@@ -34,7 +34,7 @@ from .config import Preset, get_preset, legacy_network
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
-from .metrics import psnr, ssim
+from .metrics import METRICS, get_metric, image_scores
 from .models.discriminator import PatchDiscriminator
 from .models.quantizers import QUANTIZERS
 from .models.system import VQDeepSC
@@ -69,6 +69,9 @@ class TrainConfig:
     beta_c: float = 0.25
     ssim_weight: float = 0.0  # weight of 1 - SSIM next to L1
     gan_weight: float = 1.0  # 0 trains without the discriminator
+    lowpass_weight: float = 0.0  # weight of the L1 of the 8x8 block means (colour)
+    chroma_weight: float = 0.0  # weight of the L1 of the BT.601 chroma
+    select: str = "ssim"  # the validation metric (vqdeepsc.metrics) that picks the best checkpoint
     disc_channels: int = 64
     quantizer: str | None = None  # None: the preset's
     kmeans_init: bool = True
@@ -93,8 +96,9 @@ class TrainConfig:
         get_preset(self.preset)
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16 or self.val_crop < 16:
             raise ValueError("epochs and batch size must be >= 1 and the crops >= 16")
-        if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight) < 0:
-            raise ValueError("learning rates and lambda must be > 0, beta_c and the SSIM and GAN weights >= 0")
+        if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight,
+                                                                  self.lowpass_weight, self.chroma_weight) < 0:
+            raise ValueError("learning rates and lambda must be > 0, beta_c and the loss weights >= 0")
         if self.lr_schedule not in LR_SCHEDULES or self.warmup_steps < 0:
             raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use {', '.join(LR_SCHEDULES)} "
                              f"(and warm-up steps >= 0)")
@@ -104,6 +108,9 @@ class TrainConfig:
                                         and get_preset(self.preset).quantized and self.quantizer is None):
             raise ValueError("--channel-errors fine-tunes the decoder of a quantized model: give a BER in (0, 0.5] "
                              "and the model with --init-from (its encoder, codebooks and so its bits stay)")
+        if get_metric(self.select).min_side > self.val_crop:
+            raise ValueError(f"--select {self.select} needs a validation crop of {get_metric(self.select).min_side} "
+                             f"pixels or more, not {self.val_crop}")
         for name in ("crop", "val_crop"):
             if getattr(self, name) % 2 ** get_preset(self.preset).num_scales:
                 raise ValueError(f"{name} {getattr(self, name)} is not a multiple of 2^L for preset {self.preset}")
@@ -205,13 +212,14 @@ class Trainer:
         self.opt_g = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], config.lr,
                                       betas=config.betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), config.lr_disc, betas=config.betas)
-        self.epoch, self.step, self.best_ssim, self.history = 0, 0, -math.inf, []
+        self.epoch, self.step, self.best_score, self.history = 0, 0, -math.inf, []
         if state is not None:
             self.model.load_state_dict(state["model"])
             self.disc.load_state_dict(state["disc"])
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
-            self.epoch, self.step, self.best_ssim = state["epoch"], state["step"], state["best_ssim"]
+            self.epoch, self.step = state["epoch"], state["step"]
+            self.best_score = state.get("best_score", state.get("best_ssim"))  # older checkpoints: SSIM
             self.history = json.loads(state["history"])
             _set_rng_state(state["rng"][self.rank] if self.rank < len(state["rng"]) else state["rng"][0])
         self.ddp = DistributedDataParallel(self.model) if self.world > 1 else self.model
@@ -223,7 +231,8 @@ class Trainer:
 
     @property
     def criterion(self) -> SemanticLoss:
-        return SemanticLoss(self.cfg.lam, self.cfg.beta_c, self.cfg.ssim_weight, self.cfg.gan_weight)
+        cfg = self.cfg
+        return SemanticLoss(cfg.lam, cfg.beta_c, cfg.ssim_weight, cfg.gan_weight, cfg.lowpass_weight, cfg.chroma_weight)
 
     @classmethod
     def resume(cls, run_dir: str | Path, epochs: int | None = None, **changes) -> "Trainer":
@@ -308,8 +317,11 @@ class Trainer:
 
     def _check_model(self, row: dict) -> None:
         """Stop, before anything is written, if validation or the weights are not finite."""
-        if not (math.isfinite(row["val_ssim"]) and math.isfinite(row["val_psnr"])):
-            self._stop(f"validation SSIM {row['val_ssim']}, PSNR {row['val_psnr']} after epoch {self.epoch + 1}")
+        bad = {k: v for k, v in row.items() if k.startswith("val_") and not math.isfinite(v)}
+        if bad:
+            labels = {f"val_{m.key}": m.label for m in METRICS}
+            self._stop(f"validation {', '.join(f'{labels.get(k, k)} {v}' for k, v in bad.items())} after epoch "
+                       f"{self.epoch + 1}")
         bad = next((n for n, t in self.model.state_dict().items()
                     if t.is_floating_point() and not torch.isfinite(t).all()), None)
         if bad is not None:
@@ -407,39 +419,44 @@ class Trainer:
 
     @torch.no_grad()
     def _validate(self) -> dict:
-        """Error-free validation SSIM / PSNR; with ``--channel-errors`` also the SSIM with bit errors at
-        ``VAL_BER`` (the same flips every epoch)."""
+        """Error-free validation: ``val_<key>`` for every metric of :data:`~vqdeepsc.metrics.METRICS` defined at the
+        validation crop; with ``--channel-errors`` also ``val_<select>_errors``, the selected metric with bit errors
+        at ``VAL_BER`` (the same flips every epoch)."""
         self.model.eval()
         loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
                             generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
         flips = torch.Generator(self.device).manual_seed(0)
-        s, p, e, n = 0.0, 0.0, 0.0, 0
+        metric = get_metric(self.cfg.select)
+        scores, errors = {}, []
         for images, _ in loader:
             if len(images):
                 images = images.to(self.device)
                 indices = self.transmitter.encode(images)
-                x_hat = self.model.decode(indices).float()
-                s, p, n = s + ssim(x_hat, images).sum().item(), p + psnr(x_hat, images).sum().item(), n + len(images)
+                for key, values in image_scores(self.model.decode(indices).float(), images).items():
+                    scores.setdefault(key, []).extend(values)
                 if self.reception:
                     x_err = self.model.decode_features(hard_errors(self.model, indices, VAL_BER, flips)).float()
-                    e += ssim(x_err, images).sum().item()
-        row = {"val_ssim": s / max(n, 1), "val_psnr": p / max(n, 1)}
-        return {**row, "val_ssim_errors": e / max(n, 1)} if self.reception else row
+                    errors.extend(metric(x_err.cpu(), images.cpu()).tolist())
+        row = {f"val_{key}": sum(values) / len(values) for key, values in scores.items()}
+        return {**row, f"val_{metric.key}_errors": sum(errors) / len(errors)} if self.reception else row
 
     def score(self, row: dict) -> float:
-        """What the best checkpoint maximises: the validation SSIM, with errors when training for them (a robust
-        receiver uses this decoder only for frames with a failed codeword)."""
-        return row.get("val_ssim_errors", row["val_ssim"])
+        """What the best checkpoint maximises: the validation value of the metric ``select`` names (negated for a
+        distance), with errors when training for them (a robust receiver uses this decoder only for frames with a
+        failed codeword)."""
+        metric = get_metric(self.cfg.select)
+        value = row.get(f"val_{metric.key}_errors", row[f"val_{metric.key}"])
+        return value if metric.higher_is_better else -value
 
     def _save(self, row: dict, rngs: list[dict]) -> None:
-        best = self.score(row) > self.best_ssim
+        best = self.score(row) > self.best_score
         if best:
-            self.best_ssim = self.score(row)
-            save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], val_ssim=row["val_ssim"],
-                       val_psnr=row["val_psnr"], data=self.cfg.data)
+            self.best_score = self.score(row)
+            save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], select=self.cfg.select,
+                       data=self.cfg.data, **{k: v for k, v in row.items() if k.startswith("val_")})
         state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)),
                  "preset": json.dumps(self.model.preset.to_dict()), "epoch": self.epoch + 1,
-                 "step": self.step, "best_ssim": self.best_ssim, "history": json.dumps(self.history), "rng": rngs,
+                 "step": self.step, "best_score": self.best_score, "history": json.dumps(self.history), "rng": rngs,
                  "model": self.model.state_dict(), "disc": self.disc.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
         save_checkpoint(state, self.run_dir / "checkpoint.pt")

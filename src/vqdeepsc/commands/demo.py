@@ -50,5 +50,5 @@ def run(args):
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])
         write_results(folders[-1], result, config)
-    draw(folders, out)
+    draw(folders, out, ("ssim", "ms-ssim", "psnr", "ciede2000"))
     print(f"{time.perf_counter() - start:.0f} s; numbers in {', '.join(str(f / 'results.csv') for f in folders)}")

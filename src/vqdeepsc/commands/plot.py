@@ -1,24 +1,32 @@
 """``vqdeepsc plot``: the paper's Fig. 3 (and a PSNR twin, and image grids) from ``vqdeepsc eval`` results."""
 
-HELP = "draw SSIM/PSNR vs Es/N0 (one panel per channel, one figure per preset) and image grids from eval results"
+HELP = "draw SSIM, PSNR or another metric vs Es/N0 (one panel per channel, one figure per preset) and image grids"
+DEFAULT_METRICS = ("ssim", "psnr")
 
 
 def add_arguments(parser):
     parser.add_argument("results", nargs="+", metavar="RESULTS",
                         help="results.json files or folders holding one (several are merged, e.g. 4- and 3-scale runs)")
     parser.add_argument("--out", help="output folder (default: the first results folder)")
+    parser.add_argument("--metric", default=",".join(DEFAULT_METRICS), metavar="NAME[,NAME]",
+                        help="what the figures show, one figure each: ssim, ms-ssim, psnr, psnr-luma, psnr-chroma, "
+                        f"ciede2000 (default {','.join(DEFAULT_METRICS)})")
 
 
-def draw(results: list, out=None) -> list:
-    """Figures of the eval results in ``results`` (files or folders): ``{ssim,psnr}_<preset>.png`` per preset,
-    ``{ssim,psnr}.png`` with every preset when there are several, ``grid_<preset>.png`` where a grid was kept."""
+def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
+    """Figures of the eval results in ``results`` (files or folders): ``<metric>_<preset>.png`` per preset and metric
+    (its command-line name: ``ssim``, ``ms-ssim``, ...), ``<metric>.png`` with every preset when there are several,
+    ``grid_<preset>.png`` where a grid was kept."""
     from pathlib import Path
 
     import numpy as np
 
+    from ..metrics import get_metric
+
     from ..results import read_results
     from ..plots import plot_reconstructions, plot_snr_curves
 
+    metrics = [get_metric(m.strip()).name for m in metrics]
     documents = {(Path(p) if Path(p).is_dir() else Path(p).parent): read_results(p) for p in results}
     rows, seen = [], {}
     for folder, document in documents.items():
@@ -40,7 +48,7 @@ def draw(results: list, out=None) -> list:
     if len(presets) > 1:
         families[""] = rows
     for name, family in families.items():
-        for metric in ("ssim", "psnr"):
+        for metric in metrics:
             written.append(out / (f"{metric}_{name}.png" if name else f"{metric}.png"))
             plot_snr_curves(family, metric, written[-1], rician)
     for folder, document in documents.items():
@@ -56,4 +64,4 @@ def draw(results: list, out=None) -> list:
 
 
 def run(args):
-    draw(args.results, args.out)
+    draw(args.results, args.out, args.metric.split(","))

@@ -27,7 +27,7 @@ def run(args):
     from ..imagefile import load_image, load_quantized, output_format, save_image, send_image
     from ..link.channel import check_channel
     from ..link.phy import DigitalLink
-    from ..metrics import psnr, ssim
+    from ..metrics import METRICS, image_scores
     from ..receivers import check_same_transmitter, get_receiver
 
     search = index_search(args)
@@ -45,7 +45,7 @@ def run(args):
     save_image(got.image, args.output)
     height, width = image.shape[2:]
     stats = got.stats
-    quality = (f"{ssim(got.image, image).item():.4f}" if min(height, width) >= 11 else "n/a (needs 11x11 pixels or more)")
+    scores = image_scores(got.image, image)
     print(f"sent {args.image} ({width}x{height}, coded as {got.padded[1]}x{got.padded[0]}) with model {args.model} "
           f"over {args.channel} at Es/N0 {args.snr:g} dB, {receiver.label}"
           + (f"; indices by a {search.steps}-step index search" if search.steps else ""))
@@ -53,6 +53,7 @@ def run(args):
     print(f"channel symbols:     {stats.channel_symbols}")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")
     print(f"codeword error rate: {stats.bler:.3f} ({stats.codeword_errors} of {stats.num_codewords} codewords)")
-    print(f"SSIM:                {quality}")
-    print(f"PSNR:                {psnr(got.image, image).item():.2f} dB")
+    for m in METRICS:
+        value = m.format(scores[m.key][0]) if m.key in scores else f"n/a (needs {m.min_side}x{m.min_side} pixels or more)"
+        print(f"{(m.label + ':').ljust(20)} {value}")
     print(f"wrote {args.output}")

@@ -4,6 +4,7 @@ HELP = "train VQ-DeepSC (L1 + VQ + PatchGAN), with checkpoints, resume and best-
 
 
 def add_arguments(parser):
+    from ..metrics import METRICS
     from ..models.quantizers import QUANTIZERS
     from ..recipes import RECIPES
     from ..train import LR_SCHEDULES, TrainConfig as C
@@ -27,6 +28,8 @@ def add_arguments(parser):
     a("--beta-c", type=float, help="commitment weight")
     a("--ssim-weight", type=float, help="weight of 1 - SSIM next to L1 (0: the paper's L1 only)")
     a("--gan-weight", type=float, help="weight of the adversarial loss (0: no discriminator)")
+    a("--lowpass-weight", type=float, help="weight of the L1 between the images' mean colours over 8x8 blocks")
+    a("--chroma-weight", type=float, help="weight of the L1 between the images' BT.601 chroma (Cb, Cr)")
     a("--disc-channels", type=int, help="PatchGAN width")
     a("--quantizer", choices=tuple(QUANTIZERS), help="quantizer of every scale (default: the recipe's)")
     a("--kmeans-init", action="store_true", default=None, help="k-means codebook initialisation")
@@ -40,6 +43,8 @@ def add_arguments(parser):
     a("--channel-errors", type=float, metavar="MAX_BER", help="fine-tune only the decoder of the --init-from model "
       "for channel errors: each image arrives error-free, with bit errors at a rate up to MAX_BER, or as soft "
       "posteriors (the encoder, the codebooks and so the bits stay; try 0.25)")
+    a("--select", metavar="METRIC", help="validation metric that picks the best checkpoint: "
+      f"{', '.join(m.name for m in METRICS)} (default: the recipe's, ssim)")
     a("--crop", type=int, help="random training crop (the network is fully convolutional)")
     a("--val-crop", type=int, help="centre crop for validation (default 128)")
     a("--cache-images", action="store_true", default=None, help="decode the images once and keep them in memory")
@@ -54,12 +59,20 @@ def add_arguments(parser):
     a("--overwrite", action="store_true", help="replace the run already in --out (default: refuse a non-empty folder)")
 
 
+def validation_summary(row: dict) -> str:
+    """The validation metrics of a training log row, e.g. ``SSIM 0.9111, MS-SSIM 0.9500, PSNR 26.05 dB, ...``."""
+    from ..metrics import METRICS
+
+    return ", ".join(f"{m.label} {m.format(row[f'val_{m.key}'])}" for m in METRICS if f"val_{m.key}" in row)
+
+
 def run(args):
     import os
     from pathlib import Path
 
     import torch.distributed as dist
 
+    from ..metrics import get_metric
     from ..recipes import default_recipe, recipe_values
     from ..train import RESUME_CHANGES, TrainConfig, Trainer
 
@@ -91,10 +104,11 @@ def run(args):
         history = trainer.fit()
         if trainer.rank == 0 and history:
             last, best = history[-1], max(history, key=trainer.score)
-            errors = f", with errors {best['val_ssim_errors']:.4f}" if "val_ssim_errors" in best else ""
-            print(f"epoch {last['epoch']}: val SSIM {last['val_ssim']:.4f}, PSNR {last['val_psnr']:.2f} dB; best: "
-                  f"epoch {best['epoch']}, val SSIM {best['val_ssim']:.4f}{errors} -> "
-                  f"{trainer.run_dir / 'best.safetensors'}")
+            metric = get_metric(trainer.cfg.select)
+            errors = f"val_{metric.key}_errors"
+            errors = f", with errors {metric.format(best[errors])}" if errors in best else ""
+            print(f"epoch {last['epoch']}: val {validation_summary(last)}; best by {metric.label}: epoch "
+                  f"{best['epoch']}, val {validation_summary(best)}{errors} -> {trainer.run_dir / 'best.safetensors'}")
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
