@@ -165,8 +165,33 @@ def test_recipes_give_their_documented_hyper_parameters(photo_dir, tmp_path):
     expected = {**RECIPES["fast"], "betas": list(RECIPES["fast"]["betas"]), "epochs": 1, "batch_size": 4, "crop": 32,
                 "val_crop": 32}
     assert {k: cfg[k] for k in RECIPES["fast"]} == expected
-    assert (cfg["ema_decay"], cfg["ssim_weight"], cfg["gan_weight"], cfg["lr"]) == (0.99, 1.0, 0.0, 2e-3)  # documented
+    assert (cfg["ema_decay"], cfg["ssim_weight"], cfg["gan_weight"], cfg["lr"], cfg["chroma_weight"],
+            cfg["lowpass_weight"], cfg["select"]) == (0.99, 1.0, 0.0, 2e-3, 2.0, 0.0, "ssim")  # documented
     main(["train", "--preset", "small-4", "--data", str(photo_dir), "--out", str(tmp_path / "no-ema"), "--epochs", "1",
           "--batch-size", "4", "--crop", "32", "--val-crop", "32", "--workers", "0", "--ema-decay", "0"])
     spaces = load_model(tmp_path / "no-ema" / "best.safetensors").embedding_spaces
     assert all(s.ema_decay is None and s.codebook.requires_grad for s in spaces)  # 0: the codebook loss trains them
+
+
+@pytest.mark.parametrize("n", (2 ** 7, 2 ** 13, 2 ** 16))
+def test_the_beyond_presets_large_fsq_grids_keep_the_contract(n):
+    q, z = trained("fsq", n)
+    out, indices = q(z), q.quantize(z)
+    assert torch.equal(indices, out["indices"]) and 0 <= indices.min() and indices.max() < n
+    assert torch.equal(q.lookup(indices), out["z_q"])
+    assert torch.equal(q.lookup(indices), q.codewords()[indices].permute(0, 3, 1, 2))
+    every = torch.arange(n)  # each of the N grid points is a code, and each index of log2 N bits one of them
+    assert torch.equal(q._to_indices(q._from_indices(every).T[None, :, :, None]), every[None, :, None])
+    assert q.bits_per_index == math.log2(n) and torch.unique(q.codewords(), dim=0).shape[0] == n
+
+
+def test_the_beyond_presets_spend_exactly_the_papers_bits():
+    for name, paper in (("beyond-4", "paper-4"), ("beyond-3", "paper-3")):
+        ours, theirs = bit_budget(get_preset(name)), bit_budget(get_preset(paper))
+        assert ours["index_bits"] == theirs["index_bits"] == {"beyond-4": 20032, "beyond-3": 7616}[name]
+        assert ours["channel_symbols"] == theirs["channel_symbols"]
+        assert get_preset(name).quantizer == "fsq" and default_recipe(name) == "fast"
+        model = VQDeepSC(get_preset(name)).eval()
+        with torch.no_grad():
+            codes = model.encode(torch.rand(1, 3, 128, 128))
+        assert sum(c.numel() * b for c, b in zip(codes, model.preset.bits_per_index)) == ours["index_bits"]

@@ -134,8 +134,28 @@ def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 
 SMALL_FINE_BLOCKS = 2
 """The small presets' extra residual blocks at the finest sent scale, on each side (results/training/README.md)."""
 
+BEYOND_SCALES = {"4": (None, 2 ** 16, 2 ** 13, 32), "3": (None, 2 ** 7, None, 2 ** 7)}
+"""The ``beyond-*`` allocations, at the bits of the paper's budgets: per 128x128 tile, ``beyond-4`` sends 32x32 indices
+of 16 bits, 16x16 of 13 and 8x8 of 5 (16384 + 3328 + 320 = 20032 bits, paper-4's), ``beyond-3`` 32x32 and 8x8
+indices of 7 bits (7168 + 448 = 7616, paper-3's). Fewer, coarser scales with large codebooks (FSQ's grids: no
+codebook to learn or collapse) in place of the paper's 16-word codes of 2x2 blocks, which carry 82 % of paper-4's
+bits. The network is the small presets'."""
+
+
+def _beyond() -> dict[str, Preset]:
+    """``beyond-4``, ``beyond-3`` (FSQ at every sent scale, closed loop) and their upper bounds."""
+    out = {}
+    for scales, sizes in BEYOND_SCALES.items():
+        name = f"beyond-{scales}"
+        for suffix, quantized in (("", True), ("-upper", False)):
+            out[name + suffix] = Preset(name + suffix, 8, SMALL_WIDTHS, sizes, quantized=quantized, quantizer="fsq",
+                                        encoder_fine_blocks=SMALL_FINE_BLOCKS, decoder_fine_blocks=SMALL_FINE_BLOCKS,
+                                        closed_loop=quantized)
+    return out
+
+
 PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
-                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True)}
+                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True), **_beyond()}
 
 
 def get_preset(name: str) -> Preset:

@@ -9,8 +9,11 @@ from torch import Tensor, nn
 
 from .base import Quantizer
 
-LEVELS = {2: (2,), 4: (4,), 8: (2, 2, 2), 16: (4, 4), 32: (8, 4), 64: (4, 4, 4)}
-"""Levels per dimension for the paper's codebook sizes, as the FSQ paper suggests (about 4-8 per dimension)."""
+LEVELS = {2: (2,), 4: (4,), 8: (2, 2, 2), 16: (4, 4), 32: (8, 4), 64: (4, 4, 4), 2 ** 7: (8, 4, 4),
+          2 ** 13: (8, 8, 8, 4, 4), 2 ** 16: (8, 8, 8, 8, 4, 4)}
+"""Levels per dimension for the paper's codebook sizes and the ``beyond-*`` presets' (``config.BEYOND_SCALES``), as
+the FSQ paper suggests (about 4-8 per dimension; its 2^16 grid is 8, 8, 8, 5, 5, 5, here powers of 2 so that N is a
+power of 2 and every index of ceil(log2 N) bits is a code)."""
 
 
 def default_levels(num_codes: int) -> tuple[int, ...]:
