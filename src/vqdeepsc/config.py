@@ -118,14 +118,18 @@ FOUR_SCALES = (16, 8, 4, 2)
 THREE_SCALES = (None, 64, 32, 8)
 
 
-def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0,
-            closed_loop: bool = False) -> dict[str, Preset]:
-    """``PREFIX-4``, ``PREFIX-3`` and their upper bounds; ``closed_loop`` applies to the two quantized presets."""
+PAPER_SCALES = {"4": FOUR_SCALES, "3": THREE_SCALES}
+
+
+def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0, closed_loop: bool = False,
+            scales: dict[str, tuple[int | None, ...]] = PAPER_SCALES, quantizer: str = "vq") -> dict[str, Preset]:
+    """``PREFIX-<k>`` for each entry ``k -> codebook sizes`` of ``scales`` (the paper's ``-4`` and ``-3``) and their
+    upper bounds; ``closed_loop`` applies to the quantized presets."""
     out = {}
-    for scales, sizes in (("4", FOUR_SCALES), ("3", THREE_SCALES)):
-        name = f"{prefix}-{scales}"
+    for suffix_scales, sizes in scales.items():
+        name = f"{prefix}-{suffix_scales}"
         for suffix, quantized in (("", True), ("-upper", False)):
-            out[name + suffix] = Preset(name + suffix, stem, widths, sizes, quantized=quantized,
+            out[name + suffix] = Preset(name + suffix, stem, widths, sizes, quantized=quantized, quantizer=quantizer,
                                         encoder_fine_blocks=fine_blocks, decoder_fine_blocks=fine_blocks,
                                         closed_loop=closed_loop and quantized)
     return out
@@ -142,20 +146,10 @@ codebook to learn or collapse) in place of the paper's 16-word codes of 2x2 bloc
 bits. The network is the small presets'."""
 
 
-def _beyond() -> dict[str, Preset]:
-    """``beyond-4``, ``beyond-3`` (FSQ at every sent scale, closed loop) and their upper bounds."""
-    out = {}
-    for scales, sizes in BEYOND_SCALES.items():
-        name = f"beyond-{scales}"
-        for suffix, quantized in (("", True), ("-upper", False)):
-            out[name + suffix] = Preset(name + suffix, 8, SMALL_WIDTHS, sizes, quantized=quantized, quantizer="fsq",
-                                        encoder_fine_blocks=SMALL_FINE_BLOCKS, decoder_fine_blocks=SMALL_FINE_BLOCKS,
-                                        closed_loop=quantized)
-    return out
-
-
 PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
-                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True), **_beyond()}
+                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True),
+                              **_family("beyond", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True,
+                                        scales=BEYOND_SCALES, quantizer="fsq")}
 
 
 def get_preset(name: str) -> Preset:
