@@ -55,3 +55,31 @@ def test_a_missing_gpu_is_one_line_for_every_command(command, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *command, "--device", "gpu0"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and "invalid device 'gpu0'" in bad.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["link", "--channel", "awgn", "--snr", "4", "--bits", "1000000000000"], "--bits: must be between 1 and 1e+09"),
+    (["link", "--channel", "awgn", "--snr", "4", "--payload-bits", "0"], "--payload-bits: must be between"),
+    (["link", "--channel", "awgn", "--snr", "4", "--iterations", "100000000"], "--iterations: must be between"),
+    (["link", "--channel", "awgn", "--snr", "4", "--decoder-workers", "100000"], "--decoder-workers: must be between"),
+    (["eval", "--model", "small-4", "--data", ".", "--out", "x", "--batch", "100000000"], "--batch: must be between"),
+    (["eval", "--model", "small-4", "--data", ".", "--out", "x", "--crop", "1000000"], "--crop: must be between"),
+    (["eval", "--model", "small-4", "--data", ".", "--out", "x", "--grid", "10000000"], "--grid: must be between"),
+    (["send", "in.png", "--channel", "awgn", "--snr", "4", "-o", "o.png", "--index-search", "10000000000"],
+     "--index-search: must be between"),
+    (["link", "--channel", "awgn", "--snr", "4", "--bits", "lots"], "--bits: not a number: 'lots'"),
+])
+def test_unbounded_work_is_refused_before_it_starts(argv, message, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "vqdeepsc.cli", *argv], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "o.png").exists()
+
+
+def test_train_refuses_unbounded_sizes(tmp_path):
+    from vqdeepsc.train import TrainConfig
+
+    for field, value in (("crop", 10**6), ("batch_size", 10**7), ("workers", 10**4)):
+        config = TrainConfig(preset="small-4", data=".", run_dir=str(tmp_path), **{field: value})
+        with pytest.raises(ValueError, match="at most"):
+            config.check()

@@ -224,4 +224,48 @@ def test_send_with_the_soft_receiver(photo, tmp_path, capsys):
     hard = send_image(zoo.load("small-4"), x, link, 1.0, seed=0)
     assert soft.stats == hard.stats and soft.stats.bit_errors > 0 and not torch.equal(soft.image, hard.image)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "soft.png")), np.asarray(to_image(soft.image[0])))
-    refused([*argv, "--dequantize", "fuzzy"], capsys, "unknown receiver 'fuzzy'")
+    refused([*argv, "--overwrite", "--dequantize", "fuzzy"], capsys, "unknown receiver 'fuzzy'")
+
+
+@pytest.mark.parametrize("command", ["send", "encode", "decode"])
+def test_an_existing_output_is_kept_unless_overwrite_and_the_input_always(encoded, tmp_path, capsys, command):
+    image, file = encoded
+    source = tmp_path / ("in.vqsc" if command == "decode" else "in.png")
+    source.write_bytes((file if command == "decode" else image).read_bytes())
+    original = source.read_bytes()
+    argv = {"send": ["send", source, "--channel", "awgn", "--snr", "12"], "encode": ["encode", source],
+            "decode": ["decode", source]}[command]
+    out = tmp_path / ("out.vqsc" if command == "encode" else "out.png")
+    out.write_bytes(b"mine")
+    refused([*argv, "-o", out], capsys, f"{out} exists: choose another output file, or pass --overwrite")
+    assert out.read_bytes() == b"mine"
+    assert cli([*argv, "-o", out, "--overwrite"], capsys)[0] == 0 and out.read_bytes() != b"mine"
+    if command == "encode":  # the input's own name has the wrong extension
+        refused([*argv, "-o", source, "--overwrite"], capsys, "give the output the extension .vqsc")
+    else:
+        refused([*argv, "-o", source, "--overwrite"], capsys, "it is the input file")
+    assert source.read_bytes() == original
+
+
+def test_encode_refuses_an_output_that_is_not_a_vqsc_file(encoded, tmp_path, capsys):
+    refused(["encode", encoded[0], "-o", tmp_path / "out.png"], capsys, "give the output the extension .vqsc")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_model_file_with_non_finite_weights_is_refused(encoded, tmp_path, capsys):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    source = zoo._weights() / zoo.shipped()["small-4"]["file"]
+    with safe_open(str(source), "pt") as f:
+        meta = f.metadata()
+    state = load_file(str(source))
+    name = "decoder.to_image.0.weight"
+    state[name][0, 0, 0, 0] = float("nan")
+    save_file(state, str(tmp_path / "nan.safetensors"), metadata=meta)
+    model = ["--model", tmp_path / "nan.safetensors"]
+    message = f"holds non-finite values (NaN or inf) in tensor {name}"
+    refused(["encode", encoded[0], "-o", tmp_path / "x.vqsc", *model], capsys, message)
+    refused(["decode", encoded[1], "-o", tmp_path / "x.png", *model], capsys, message)
+    refused(["send", encoded[0], "--channel", "awgn", "--snr", "12", "-o", tmp_path / "y.png", *model], capsys, message)
+    assert not any(tmp_path.glob("x.*")) and not (tmp_path / "y.png").exists()

@@ -116,7 +116,9 @@ def test_model_files_saved_before_the_interface_load_as_the_papers_vq_and_decode
             assert len(codes) == len(model.preset.transmitted)
             for i, c in enumerate(codes):
                 assert torch.equal(c, torch.from_numpy(ref[f"{name}_indices_{i}"]).long())
-            assert torch.equal(model.decode(codes), torch.from_numpy(ref[f"{name}_x_hat"]))
+            # the indices are exact; the decoded floats may differ in the last bit with the CPU's convolution
+            # kernels (measured: 6e-8 on one machine, 0 on another), far below one 8-bit level (3.9e-3)
+            torch.testing.assert_close(model.decode(codes), torch.from_numpy(ref[f"{name}_x_hat"]), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", QUANTIZERS)

@@ -2,6 +2,12 @@
 one uninterrupted run."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,8 +47,10 @@ def test_a_killed_sweep_resumes_to_the_same_results(photo_dir, models, single, t
             raise KeyboardInterrupt
 
     monkeypatch.setattr(PointLog, "add", add_then_die)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(SystemExit) as stopped:  # Ctrl-C: one line that says how to go on
         main(argv(photo_dir, models, out, grid=2))
+    err = capsys.readouterr().err
+    assert stopped.value.code == 130 and err.count("\n") == 1 and "interrupted" in err and "--resume" in err, err
     monkeypatch.setattr(PointLog, "add", add)
     with open(out / "points.jsonl", "a") as f:
         f.write('{"kind": "point", "chan')  # killed in the middle of a line
@@ -62,6 +70,54 @@ def test_a_killed_sweep_resumes_to_the_same_results(photo_dir, models, single, t
     with np.load(out / "grid.npz") as a, np.load(single / "grid.npz") as b:
         assert sorted(a.files) == sorted(b.files) and all(np.array_equal(a[k], b[k]) for k in a.files)
     assert len(PointLog(out).read()[1]) == 6 and not (out / "grid-points").exists()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux ``/proc``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_process_with_decoder_workers_resumes_at_once(photo_dir, models, single, tmp_path, sig):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "vqdeepsc.cli", *map(str, argv(photo_dir, models, out, grid=2)),
+               "--decoder-backend", "cpp", "--decoder-workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = workers or children(process.pid)
+        if workers and len(PointLog(out).read()[1]) >= 2:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None and workers, "the evaluation ended before it could be killed"
+    process.send_signal(sig)
+    process.wait(60)
+    err = process.stderr.read()
+    if sig == signal.SIGTERM:  # stopped as by Ctrl-C: one line
+        assert process.returncode == 130 and err.strip().splitlines()[-1].endswith("--resume"), err
+    main(argv(photo_dir, models, out, "--resume", grid=2))  # at once: no worker holds the folder
+    assert (out / "results.csv").read_bytes() == (single / "results.csv").read_bytes()
+    deadline = time.monotonic() + 10
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(alive, workers)), "a decoder worker outlived its parent"
 
 
 def test_shards_merged_equal_one_run(photo_dir, models, single, tmp_path, capsys):
@@ -116,4 +172,13 @@ def test_the_full_split_script_runs_shards_side_by_side_and_merges_them(photo_di
     assert done.returncode == 0, done.stderr
     assert "wall time" in done.stdout and sorted(p.name for p in (tmp_path / "shards").glob("*.log")) == [
         "small-3-0.log", "small-3-1.log"]
-    assert (tmp_path / "out" / "small-3" / "results.csv").read_bytes() == (single / "results.csv").read_bytes()
+    # the script's lanes run one thread each, and a float reduction's rounding depends on the thread count: the
+    # reference is the script with one lane (the same bits and decisions as `single`, which runs with more threads)
+    one = subprocess.run(["bash", str(script), photo_dir, tmp_path / "one", *map(str, extra)], capture_output=True,
+                         env={**env, "LANES": "1", "SHARDS": str(tmp_path / "one-shard")}, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr
+    assert (tmp_path / "out" / "small-3" / "results.csv").read_bytes() == \
+        (tmp_path / "one" / "small-3" / "results.csv").read_bytes()
+    merged, reference = (np.genfromtxt(f / "results.csv", delimiter=",", skip_header=1, usecols=range(3, 9))
+                         for f in (tmp_path / "out" / "small-3", single))
+    np.testing.assert_allclose(merged, reference, rtol=1e-5)

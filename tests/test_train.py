@@ -417,3 +417,74 @@ def test_simulated_receptions():
     assert all(torch.equal(a, b) for a, b in zip(flipped, clean))
     with pytest.raises(ValueError, match="max_ber must be in"):
         SimulatedReception(0.8)
+
+
+def test_16_bit_images_are_read_as_their_8_bit_copies(photo_dir, tmp_path):
+    import numpy as np
+
+    gray = np.asarray(Image.open(split_files(photo_dir, "val")[0]).convert("L"))
+    Image.fromarray(gray).save(tmp_path / "8.png")
+    Image.fromarray(gray.astype(np.uint16) * 257).save(tmp_path / "16.png")
+    assert Image.open(tmp_path / "16.png").mode.startswith("I;16")
+    sixteen, eight = ImageDataset([tmp_path / "16.png", tmp_path / "8.png"], 32)
+    assert torch.equal(sixteen, eight) and sixteen.mean() < 0.9  # was white: clipped at 255
+
+
+def in_process(argv, capsys):
+    """(exit status, stderr) of ``vqdeepsc argv`` run in this process."""
+    from vqdeepsc.cli import main
+
+    try:
+        status = main([str(a) for a in argv])
+    except SystemExit as e:
+        status = e.code
+    return status, capsys.readouterr().err
+
+
+def test_ctrl_c_and_a_full_disk_stop_training_in_one_line_and_the_run_resumes(photo_dir, tmp_path, monkeypatch,
+                                                                             capsys):
+    import shutil
+
+    from safetensors import SafetensorError
+
+    data = tmp_path / "data"
+    shutil.copytree(photo_dir, data)
+    (data / "train" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    run, argv = tmp_path / "run", ["train", "--preset", "small-4", "--data", data, *TINY_FLAGS, "--seed", "1"]
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "_train_epoch", interrupted)
+    status, err = in_process([*argv, "--out", run], capsys)
+    lines = err.strip().splitlines()
+    assert status == 130 and lines[-1] == f"vqdeepsc train: interrupted; the finished epochs are kept: continue " \
+                                          f"with vqdeepsc train --resume {run}", err
+    assert any(line.startswith("vqdeepsc train: warning: skipping cannot read image") and "broken.png" in line
+               for line in lines) and "UserWarning" not in err and "Traceback" not in err
+    assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == ["config.json"]  # no checkpoint
+    monkeypatch.undo()
+
+    def full_disk(*args, **kwargs):
+        raise SafetensorError("Error while serializing: IoError(No space left on device (os error 28))")
+
+    monkeypatch.setattr("vqdeepsc.checkpoint.save_file", full_disk)
+    status, err = in_process(["train", "--resume", run], capsys)
+    last = err.strip().splitlines()[-1]
+    assert status == 2 and last.startswith("vqdeepsc train: error: cannot write") and "No space left" in last, err
+    assert "Traceback" not in err and not list(run.glob(".*.tmp"))
+    monkeypatch.undo()
+    assert in_process(["train", "--resume", run], capsys)[0] == 0  # from epoch 0 with the stored configuration
+    in_process([*argv, "--out", tmp_path / "uninterrupted"], capsys)
+    drop = ("seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in read_log(run)] == \
+           [{k: v for k, v in r.items() if k not in drop} for r in read_log(tmp_path / "uninterrupted")]
+
+
+def test_a_new_run_in_a_folder_without_a_checkpoint_says_to_resume_it(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"preset": "small-4"}))
+    broken = cli_train("--resume", str(run))
+    assert broken.returncode == 2 and "is not the config.json of a vqdeepsc run" in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1

@@ -19,13 +19,18 @@ MODEL_FORMAT = "vqdeepsc-model/1"
 
 
 def atomic_write(path: str | Path, write) -> None:
-    """Call ``write(tmp_path)`` and rename the result onto ``path``: a crash leaves the old file intact."""
+    """Call ``write(tmp_path)`` and rename the result onto ``path``: a crash leaves the old file intact. A write
+    that fails (a full disk: an ``OSError``, or the ``SafetensorError`` or ``RuntimeError`` of safetensors and torch)
+    is an ``OSError`` naming ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except (OSError, SafetensorError, RuntimeError) as e:
+            raise OSError(f"cannot write {path}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; give the usual permissions
@@ -65,11 +70,16 @@ def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
 
 
 def _weights(path: str | Path) -> dict:
-    """The tensors of the model file at ``path``; ``ValueError`` if it is corrupt."""
+    """The tensors of the model file at ``path``; ``ValueError`` if it is corrupt or a tensor holds a NaN or an
+    infinity (its decoder would give garbage)."""
     try:
-        return load_file(str(path))
+        state = load_file(str(path))
     except (SafetensorError, OSError) as e:
         raise ValueError(f"corrupt model file {path}: {e}") from None
+    bad = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:
+        raise ValueError(f"model file {path} holds non-finite values (NaN or inf) in tensor {bad}")
+    return state
 
 
 def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:

@@ -1,28 +1,55 @@
 """The ``vqdeepsc`` command line: one sub-command per module under ``vqdeepsc.commands``.
 
-Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``.
+Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``, and may define
+``resume_hint(args)``, what to do after an interruption.
 A ``ValueError`` or ``OSError`` raised by a command is a user error: it is printed as one
-line ``vqdeepsc <command>: error: ...`` and the exit status is 2, without a traceback.
+line ``vqdeepsc <command>: error: ...`` and the exit status is 2, without a traceback. Ctrl-C (SIGINT) and SIGTERM
+stop a command with one line (and its resume hint), exit status 130; a warning is one line naming its cause.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
+import warnings
 
 COMMANDS = ("demo", "budget", "link", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``vqdeepsc <command>: error: ... (see --help)``, without the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vqdeepsc", description="VQ-DeepSC digital semantic communication of images")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="vqdeepsc", description="VQ-DeepSC digital semantic communication of images")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"vqdeepsc.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
-        p.set_defaults(_run=module.run, _parser=p)
+        p.set_defaults(_run=module.run, _parser=p, _resume_hint=getattr(module, "resume_hint", None))
     return parser
+
+
+def bounded(low: float, high: float, kind=int):
+    """An argparse ``type``: a number of ``kind`` in ``[low, high]``, refused before any work starts."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def check_device(name: str) -> None:
@@ -42,14 +69,29 @@ def check_device(name: str) -> None:
         raise ValueError(f"device {name!r} is not supported: use cpu, cuda or cuda:N")
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    name = f"vqdeepsc {args.command}"
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    terminate = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
     try:
-        if getattr(args, "device", None):
-            check_device(args.device)
-        return args._run(args) or 0
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, *_, **__: print(f"{name}: warning: {message}", file=sys.stderr)
+            if getattr(args, "device", None):
+                check_device(args.device)
+            return args._run(args) or 0
     except (ValueError, OSError) as e:
-        args._parser.exit(2, f"vqdeepsc {args.command}: error: {e}\n")
+        args._parser.exit(2, f"{name}: error: {e}\n")
+    except KeyboardInterrupt:
+        hint = args._resume_hint(args) if args._resume_hint else ""
+        args._parser.exit(130, f"{name}: interrupted{'; ' + hint if hint else ''}\n")
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, terminate)
 
 
 if __name__ == "__main__":

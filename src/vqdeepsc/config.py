@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+MAX_SIDE = 4096
+"""Largest image height and width any command codes, crops or trains on, in pixels."""
+
 
 @dataclass(frozen=True)
 class Preset:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 from torch.utils.data import Dataset
 
@@ -84,12 +84,25 @@ def split_files(root: str | Path, split: str) -> list[Path]:
     return files
 
 
+def to_rgb(image: Image.Image) -> Image.Image:
+    """``image`` upright (its EXIF orientation applied) in 8-bit RGB: the one conversion of every command.
+
+    Grayscale, palette, RGBA, CMYK, ... become RGB (alpha dropped); 16-bit grayscale is scaled to 8 bits, where
+    Pillow's ``convert`` clips it at 255 (white).
+    """
+    image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I;16"):
+        gray = np.asarray(image, dtype=np.float64) * (255 / 65535)
+        image = Image.fromarray(np.round(gray).astype(np.uint8), "L")
+    return image.convert("RGB")
+
+
 def load_rgb(path: str | Path) -> Image.Image:
-    """The image at ``path`` in RGB; ``ValueError`` naming the file if it cannot be read."""
+    """The image at ``path`` by :func:`to_rgb`; ``ValueError`` naming the file if it cannot be read."""
     try:
         with Image.open(path) as im:
             im.load()
-            return im.convert("RGB")
+            return to_rgb(im)
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as e:
         raise ValueError(f"cannot read image {path}: {e}") from None
 

@@ -7,13 +7,26 @@ import os
 from pathlib import Path
 
 LOCK = ".lock"
+_HELD: set[int] = set()
+"""Descriptors of the locks this process holds."""
+
+
+def _close_locks_in_child() -> None:
+    """A forked child (a decoder worker, a data-loader worker) shares the parent's lock descriptors; were it to
+    outlive a killed parent, it would keep the folder locked. It never writes the folder, so it closes them."""
+    for fd in _HELD:
+        os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 class FolderLock:
     """An exclusive lock on ``folder`` (created if missing) for as long as the ``with`` block runs.
 
     ``ValueError`` naming the folder if another process holds it. The lock is the kernel's ``flock`` on
-    ``folder/.lock``, so a killed process never leaves a stale lock behind.
+    ``folder/.lock``, so a killed process never leaves a stale lock behind; forked children do not inherit it.
     """
 
     def __init__(self, folder: str | Path, what: str = "folder"):
@@ -30,9 +43,11 @@ class FolderLock:
             os.close(fd)
             raise ValueError(f"{self.what} {self.folder} is in use by another process") from None
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def __exit__(self, *exc) -> None:
+        _HELD.discard(self._fd)
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None

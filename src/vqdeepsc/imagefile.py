@@ -2,9 +2,9 @@
 
 ``vqdeepsc send``, ``encode`` and ``decode`` share this code.
 
-**Reading.** Any format and mode Pillow reads. The EXIF orientation is applied; grayscale, palette, RGBA, CMYK, ...
-become RGB (an alpha channel is dropped; 16-bit grayscale is scaled to 8 bits, not clipped), so a grayscale
-image comes back as RGB. An empty file, a file that is not an image and an image with a side over
+**Reading.** Any format and mode Pillow reads, by :func:`vqdeepsc.data.to_rgb` as in training and evaluation: the
+EXIF orientation is applied; grayscale, palette, RGBA, CMYK, ... become RGB (an alpha channel is dropped; 16-bit
+grayscale is scaled to 8 bits, not clipped), so a grayscale image comes back as RGB. An empty file, a file that is not an image and an image with a side over
 :data:`MAX_SIDE` are refused with a one-line ``ValueError``; the size is read from the file's header, before its
 pixels are decoded.
 
@@ -29,30 +29,20 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import Tensor
 
 from .baselines import to_image
 from .checkpoint import atomic_write
-from .data import to_tensor
+from .config import MAX_SIDE
+from .data import to_rgb, to_tensor
 from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.bits import index_bits, indices_to_bits
 from .models.system import VQDeepSC
 from .transceiver import to_indices
 
-MAX_SIDE = 4096
-"""Largest height and width of an image to send or encode, in pixels."""
-
-
-def _rgb(image: Image.Image) -> Tensor:
-    """:output: [3, H, W] float32 in [0, 1]."""
-    if image.mode.startswith("I;16"):  # 16-bit grayscale: convert("RGB") would clip at 255
-        gray = torch.from_numpy(np.asarray(image, dtype=np.float32) / 65535)
-        return gray.expand(3, -1, -1).contiguous()
-    return to_tensor(image.convert("RGB"))
 
 
 def load_image(path: str | Path) -> Tensor:
@@ -69,7 +59,7 @@ def load_image(path: str | Path) -> Tensor:
             with Image.open(path) as image:
                 width, height = image.size
                 if max(width, height) <= MAX_SIDE:
-                    pixels = _rgb(ImageOps.exif_transpose(image))
+                    pixels = to_tensor(to_rgb(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ValueError(f"image {path} is too large ({e}); at most {MAX_SIDE}x{MAX_SIDE} pixels") from None
     except (OSError, SyntaxError, ValueError) as e:
@@ -79,23 +69,32 @@ def load_image(path: str | Path) -> Tensor:
     return pixels.unsqueeze(0)
 
 
-def output_format(path: str | Path) -> str:
-    """Pillow's format for writing ``path``, by its extension (and ``check_output``); ``ValueError`` if Pillow
-    cannot write it there."""
-    check_output(path)
+def image_format(path: str | Path) -> str:
+    """Pillow's format for writing ``path``, by its extension; ``ValueError`` if Pillow cannot write it."""
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
     if fmt not in Image.SAVE:
         raise ValueError(f"cannot write an image to {path}: use an image extension such as .png")
     return fmt
 
 
-def check_output(path: str | Path) -> None:
-    """``ValueError`` naming ``path`` unless a file can be written there: its folder exists and is writable and
-    ``path`` is not a folder. Called before any work, so a bad path costs nothing."""
+def output_format(path: str | Path, overwrite: bool = False, source: str | Path | None = None) -> str:
+    """:func:`image_format` of ``path`` after :func:`check_output`."""
+    check_output(path, overwrite, source)
+    return image_format(path)
+
+
+def check_output(path: str | Path, overwrite: bool = False, source: str | Path | None = None) -> None:
+    """``ValueError`` naming ``path`` unless a file can be written there: its folder exists and is writable,
+    ``path`` is not a folder, not the input file ``source`` and, unless ``overwrite``, not an existing file.
+    Called before any work, so a bad path costs nothing."""
     path = Path(path)
     folder = path.parent
     if path.is_dir():
         raise ValueError(f"cannot write {path}: it is a folder")
+    if source is not None and path.exists() and os.path.samefile(path, source):
+        raise ValueError(f"cannot write {path}: it is the input file; choose another output file")
+    if path.exists() and not overwrite:
+        raise ValueError(f"{path} exists: choose another output file, or pass --overwrite to replace it")
     if not folder.exists():
         raise ValueError(f"cannot write {path}: folder {folder} does not exist")
     if not folder.is_dir():
@@ -106,7 +105,7 @@ def check_output(path: str | Path) -> None:
 
 def save_image(image: Tensor, path: str | Path) -> None:
     """Write ``image`` ([1, 3, H, W] in [0, 1], rounded to 8 bits) atomically, in the format of ``path``'s extension."""
-    fmt = output_format(path)
+    fmt = image_format(path)
     atomic_write(path, lambda tmp: to_image(image[0]).save(tmp, format=fmt))
 
 

@@ -25,6 +25,10 @@ def distortion(x_hat: Tensor, images: Tensor) -> Tensor:
     return (x_hat - images).abs().mean((1, 2, 3)) + 1 - ssim(x_hat, images)
 
 
+MAX_STEPS = 10_000
+"""Most Adam steps of an index search per image."""
+
+
 class IndexSearch:
     """The transmitter's choice of indices by decoding (see the module's docstring).
 
@@ -39,8 +43,9 @@ class IndexSearch:
     """
 
     def __init__(self, steps: int = 20, lr: float = 0.01):
-        if steps < 0 or not lr > 0:
-            raise ValueError(f"the index search needs steps >= 0 and a positive learning rate, got {steps} and {lr}")
+        if not 0 <= steps <= MAX_STEPS or not lr > 0:
+            raise ValueError(f"the index search needs 0 <= steps <= {MAX_STEPS} and a positive learning rate, got "
+                             f"{steps} and {lr}")
         self.steps, self.lr = steps, lr
 
     def __call__(self, model: VQDeepSC, images: Tensor) -> list[Tensor]:

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .checkpoint import (atomic_write, load_checkpoint, load_matching_weights, load_model, read_model_metadata,
                          save_checkpoint, save_model)
-from .config import Preset, get_preset, legacy_network
+from .config import MAX_SIDE, Preset, get_preset, legacy_network
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
 from .losses import SemanticLoss, discriminator_loss
@@ -96,6 +96,9 @@ class TrainConfig:
         get_preset(self.preset)
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16 or self.val_crop < 16:
             raise ValueError("epochs and batch size must be >= 1 and the crops >= 16")
+        if max(self.crop, self.val_crop) > MAX_SIDE or self.batch_size > MAX_BATCH or not 0 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"the crops must be at most {MAX_SIDE}, the batch size at most {MAX_BATCH} and the "
+                             f"data-loader workers 0..{MAX_WORKERS}")
         if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight,
                                                                   self.lowpass_weight, self.chroma_weight) < 0:
             raise ValueError("learning rates and lambda must be > 0, beta_c and the loss weights >= 0")
@@ -136,6 +139,8 @@ def _set_rng_state(s: dict) -> None:
     random.setstate((3, tuple(int(v) for v in s["python"]), None))
 
 
+MAX_BATCH, MAX_WORKERS = 4096, 64
+"""Largest batch and most data-loader workers a run may ask for."""
 RUN_FILES = ("config.json", "log.csv", "curves.png", "checkpoint.pt", "best.safetensors")
 RESUME_CHANGES = ("epochs", "data", "workers", "device")
 """What a resume may change: more epochs, a moved data set, the loader's workers and the device."""
@@ -162,11 +167,12 @@ class Trainer:
     write one folder.
     """
 
-    def __init__(self, config: TrainConfig, state: dict | None = None, overwrite: bool = False):
+    def __init__(self, config: TrainConfig, state: dict | None = None, overwrite: bool = False,
+                 resuming: bool = False):
         config.check()
         config = replace(config, data=str(Path(config.data).resolve()))
         self.cfg, self.run_dir, self.overwrite = config, Path(config.run_dir), overwrite
-        self.resuming = state is not None
+        self.resuming = resuming or state is not None
         self.rank, self.world = _world()
         if config.batch_size % self.world:
             raise ValueError(f"batch size {config.batch_size} is not divisible by {self.world} processes")
@@ -236,17 +242,28 @@ class Trainer:
 
     @classmethod
     def resume(cls, run_dir: str | Path, epochs: int | None = None, **changes) -> "Trainer":
-        """Continue the run in ``run_dir`` from its last checkpoint; ``epochs`` and ``changes`` (keys in
-        ``RESUME_CHANGES``) replace the run's values."""
+        """Continue the run in ``run_dir`` from its last checkpoint, or from epoch 0 with its ``config.json`` if it
+        stopped before its first one; ``epochs`` and ``changes`` (keys in ``RESUME_CHANGES``) replace the run's
+        values."""
         if set(changes) - set(RESUME_CHANGES):
             raise ValueError(f"a resume can change only {', '.join(RESUME_CHANGES)}, not {', '.join(changes)}")
-        state = load_checkpoint(Path(run_dir) / "checkpoint.pt")
-        cfg = json.loads(state["config"])
+        run_dir = Path(run_dir)
+        stored = run_dir / "config.json"
+        if not (run_dir / "checkpoint.pt").is_file() and not stored.is_file():
+            raise ValueError(f"no checkpoint in {run_dir}, nor the config.json of a run stopped in its first epoch: "
+                             f"nothing to resume; start a run with --preset, --data and --out")
+        if (run_dir / "checkpoint.pt").is_file():
+            state = load_checkpoint(run_dir / "checkpoint.pt")
+            cfg = json.loads(state["config"])
+        else:  # stopped before its first checkpoint: nothing was learned yet, so the run starts again
+            state, cfg = None, _stored_config(stored)
+            print(f"{run_dir} holds no checkpoint (its run stopped in its first epoch): starting it again from "
+                  f"epoch 0 with its config.json")
         cfg.pop("up_widths", None)  # runs of one earlier version: their checkpoint's weights say the widths
         cfg["betas"] = tuple(cfg["betas"])
         cfg["run_dir"] = str(run_dir)
         cfg.update({k: v for k, v in dict(changes, epochs=epochs).items() if v is not None})
-        return cls(TrainConfig(**cfg), state)
+        return cls(TrainConfig(**cfg), state, resuming=True)
 
     def _lr_factor(self, epoch: int, step: int) -> float:
         cfg = self.cfg
@@ -464,6 +481,16 @@ class Trainer:
         from .plots import plot_training
 
         plot_training(self.history, self.run_dir / "curves.png")
+
+
+def _stored_config(path: Path) -> dict:
+    """The ``TrainConfig`` fields of a run's ``config.json``; ``ValueError`` if it is not one."""
+    try:
+        cfg = json.loads(path.read_text())
+        TrainConfig(**cfg)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{path} is not the config.json of a vqdeepsc run ({e})") from None
+    return cfg
 
 
 def write_log(history: list[dict], path: Path) -> None:

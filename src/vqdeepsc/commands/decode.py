@@ -7,11 +7,13 @@ from .encode import add_model_argument
 HELP = "rebuild the image of a .vqsc file; refuses a truncated, damaged or foreign file and a file of another model"
 
 
-def add_output_argument(parser):
-    """``-o/--output``, the reconstruction; shared with ``send``."""
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.png",
-                        help="the reconstruction, in the format of its extension (.png is lossless), at the size of "
-                             "the image sent")
+def add_output_argument(parser, metavar: str = "OUT.png",
+                        help: str = "the reconstruction, in the format of its extension (.png is lossless), at the "
+                                    "size of the image sent"):
+    """``-o/--output`` and ``--overwrite``; shared with ``send`` and ``encode``."""
+    parser.add_argument("-o", "--output", required=True, metavar=metavar,
+                        help=help + "; an existing file is refused unless --overwrite, the input file always")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
 
 
 def add_arguments(parser):
@@ -41,7 +43,7 @@ def run(args):
     from ..container import read
     from ..imagefile import bits_to_image, check_payload, load_quantized, output_format, save_image
 
-    output_format(args.output)
+    output_format(args.output, args.overwrite, args.file)
     stream = read(args.file, args.ignore_crc)
     model, info = load_quantized(args.model)
     check_model(stream, model, info, args.file)

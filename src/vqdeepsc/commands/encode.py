@@ -20,7 +20,10 @@ def add_model_argument(parser):
 
 def add_index_search_argument(parser):
     """``--index-search``, shared with ``send`` and ``eval``."""
-    parser.add_argument("--index-search", type=int, default=0, metavar="STEPS",
+    from ..cli import bounded
+    from ..index_search import MAX_STEPS
+
+    parser.add_argument("--index-search", type=bounded(0, MAX_STEPS), default=0, metavar="STEPS",
                         help="choose the indices by decoding them: STEPS Adam steps per image on the encoder's "
                              "features, keeping the indices whose decoded image is best (same bits; the transmitter "
                              "pays STEPS decoder passes per image; 20 was chosen on validation data, "
@@ -35,20 +38,25 @@ def index_search(args):
 
 
 def add_arguments(parser):
+    from .decode import add_output_argument
+
     add_image_argument(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="FILE.vqsc", help="the file to write")
+    add_output_argument(parser, "FILE.vqsc", "the file to write, with the extension .vqsc")
     add_model_argument(parser)
     add_index_search_argument(parser)
 
 
 def run(args):
     import os
+    from pathlib import Path
 
     from ..container import Stream, write
     from ..imagefile import check_output, image_to_bits, load_image, load_quantized, padded_size
 
     search = index_search(args)
-    check_output(args.output)
+    if Path(args.output).suffix.lower() != ".vqsc":
+        raise ValueError(f"cannot write a .vqsc file to {args.output}: give the output the extension .vqsc")
+    check_output(args.output, args.overwrite, args.image)
     image = load_image(args.image)
     model, info = load_quantized(args.model)
     height, width = image.shape[2:]

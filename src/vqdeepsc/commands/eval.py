@@ -1,7 +1,12 @@
 """``vqdeepsc eval``: SSIM / PSNR against Es/N0 of VQ-DeepSC, its upper bound and classic codecs (paper's Fig. 3)."""
 
+from ..cli import bounded
+from ..config import MAX_SIDE
 from .link import add_decoder_arguments, add_dequantize_argument, link_options
 from .encode import add_index_search_argument, index_search
+
+MAX_BATCH = 1024
+MAX_GRID = 10_000
 
 HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
 
@@ -27,9 +32,10 @@ def add_arguments(parser):
       "parts in separate processes or machines and join them with 'vqdeepsc merge'")
     a("--seed", type=int, default=0, help="random seed of the channel realisations (default 0)")
     a("--rician-factor", type=float, default=2.0, metavar="R", help="Rician factor r (default 2.0)")
-    a("--batch", type=int, default=16, help="images per link call (default 16; the results do not depend on it)")
-    a("--crop", type=int, default=128, help="centre-crop size (default 128, the paper's)")
-    a("--grid", type=int, default=0, metavar="N",
+    a("--batch", type=bounded(1, MAX_BATCH), default=16,
+      help="images per link call (default 16; the results do not depend on it)")
+    a("--crop", type=bounded(1, MAX_SIDE), default=128, help="centre-crop size (default 128, the paper's)")
+    a("--grid", type=bounded(0, MAX_GRID), default=0, metavar="N",
       help="keep the first N images' reconstructions at every SNR (channel awgn) for 'vqdeepsc plot'")
     a("--device", default="cpu", help="cpu, cuda, ... (default cpu)")
     add_index_search_argument(parser)
@@ -40,6 +46,11 @@ def add_arguments(parser):
     a("--no-progress", action="store_true", help="no progress bar")
     add_decoder_arguments(parser)
     add_dequantize_argument(parser)
+
+
+def resume_hint(args) -> str:
+    flag = "--resume instead of --overwrite" if args.overwrite else "--resume"
+    return f"the finished points are kept in {args.out}: continue with the same arguments and {flag}"
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:

@@ -2,6 +2,15 @@
 
 import json
 
+from ..cli import bounded
+
+MAX_BITS = 10**9
+"""Most bits per SNR of ``link --bits`` (about an hour per SNR for the C++ decoder on two cores)."""
+MAX_PAYLOAD_BITS = 2**25
+"""Longest payload of ``link --payload-bits``: more than the index bits of a 4096 x 4096 image."""
+MAX_WORKERS = 256
+MAX_ITERATIONS = 1000
+
 
 def add_decoder_arguments(parser):
     """``--decoder``, ``--max-k``, ``--decoder-backend`` and ``--decoder-workers``, shared by every command that uses
@@ -15,7 +24,7 @@ def add_decoder_arguments(parser):
     parser.add_argument("--decoder-backend", choices=("sionna", "cpp"), default=None,
                         help="who runs belief propagation: cpp (the ldpc package's C++ decoder; default on the CPU) or "
                              "sionna (default on a GPU and with --decoder fixed); both give the same bits")
-    parser.add_argument("--decoder-workers", type=int, default=None, metavar="N",
+    parser.add_argument("--decoder-workers", type=bounded(1, MAX_WORKERS), default=None, metavar="N",
                         help="processes the cpp decoder spreads codewords over (default: one per CPU core)")
 
 
@@ -49,26 +58,37 @@ def add_arguments(parser):
     parser.add_argument("--block", action="store_true", help="one fading coefficient per codeword (default: per symbol)")
     parser.add_argument("--snr", default="0:12:1", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:12:1)")
     parser.add_argument("--uncoded", action="store_true", help="send the bits without LDPC")
-    parser.add_argument("--bits", type=int, default=100_000, metavar="N", help="bits per SNR (default 100000)")
-    parser.add_argument("--payload-bits", type=int, default=20032, metavar="N",
+    parser.add_argument("--bits", type=bounded(1, MAX_BITS), default=100_000, metavar="N",
+                        help=f"bits per SNR (default 100000, at most {MAX_BITS:.0e})")
+    parser.add_argument("--payload-bits", type=bounded(1, MAX_PAYLOAD_BITS), default=20032, metavar="N",
                         help="bits per payload (default 20032, one 4-scale image: three codewords of k = 6680)")
-    parser.add_argument("--iterations", type=int, default=20, help="most belief-propagation iterations (default 20)")
+    parser.add_argument("--iterations", type=bounded(1, MAX_ITERATIONS), default=20,
+                        help=f"most belief-propagation iterations (default 20, at most {MAX_ITERATIONS})")
     add_decoder_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda:0, ... (default cpu)")
     parser.add_argument("--json", metavar="FILE", help="write the sweep as JSON")
     parser.add_argument("--plot", metavar="FILE", help="write the figure (log-scale BER against Es/N0)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args):
+    import math
+
+    from tqdm import tqdm
+
     from ..link.channel import check_channel, parse_snr_list
     from ..link.sweep import ber_sweep, format_sweep, plot_sweep
 
     check_channel(args.channel, args.rician_factor)
-    result = ber_sweep(parse_snr_list(args.snr), args.channel, rician_factor=args.rician_factor,
-                       block_fading=args.block, coded=not args.uncoded, num_iter=args.iterations,
-                       num_bits=args.bits, payload_bits=args.payload_bits, seed=args.seed, device=args.device,
-                       **link_options(args))
+    snrs = parse_snr_list(args.snr)
+    payloads = math.ceil(args.bits / args.payload_bits)
+    total = len(snrs) * payloads * math.ceil(args.bits / payloads)
+    with tqdm(total=total, unit="bit", unit_scale=True, disable=args.no_progress, dynamic_ncols=True) as bar:
+        result = ber_sweep(snrs, args.channel, rician_factor=args.rician_factor, block_fading=args.block,
+                           coded=not args.uncoded, num_iter=args.iterations, num_bits=args.bits,
+                           payload_bits=args.payload_bits, seed=args.seed, device=args.device, progress=bar,
+                           **link_options(args))
     print(format_sweep(result))
     if args.json:
         with open(args.json, "w") as f:

@@ -32,7 +32,7 @@ def run(args):
 
     search = index_search(args)
     check_channel(args.channel, args.rician_factor)
-    output_format(args.output)
+    output_format(args.output, args.overwrite, args.image)
     image = load_image(args.image)
     model, _ = load_quantized(args.model)
     robust = None

@@ -59,6 +59,11 @@ def add_arguments(parser):
     a("--overwrite", action="store_true", help="replace the run already in --out (default: refuse a non-empty folder)")
 
 
+def resume_hint(args) -> str:
+    run = args.resume or args.out
+    return f"the finished epochs are kept: continue with vqdeepsc train --resume {run}" if run else ""
+
+
 def validation_summary(row: dict) -> str:
     """The validation metrics of a training log row, e.g. ``SSIM 0.9111, MS-SSIM 0.9500, PSNR 26.05 dB, ...``."""
     from ..metrics import METRICS

@@ -8,13 +8,18 @@ p(0)/p(1)``) is decoded in that form: ``r`` = the hard decisions of ``lambda``, 
 compute the same thing; bits with ``lambda = 0`` (punctured) may take either ``r``.
 
 Worker processes are forked (not spawned: a spawned worker re-runs the user's main script) and run only this
-module's numpy, scipy and ``ldpc`` code, never torch, whose thread pool does not survive a fork.
+module's numpy, scipy and ``ldpc`` code, never torch, whose thread pool does not survive a fork. They die with the
+process that made them (even a killed one, on Linux) and leave Ctrl-C to it.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -69,9 +74,23 @@ def decode_codewords(key: str, pcm: scipy.sparse.csr_matrix, llr: np.ndarray, ma
     return posterior, iterations, valid
 
 
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option of Linux: the signal a process gets when its parent dies."""
+
+
+def _start_worker(parent: int) -> None:
+    """A worker ignores Ctrl-C (the parent stops the pool) and is killed with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     if workers not in _POOLS:
-        _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                              initializer=_start_worker, initargs=(os.getpid(),))
     return _POOLS[workers]
 
 

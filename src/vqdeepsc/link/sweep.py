@@ -17,12 +17,13 @@ CALL_BITS = 2**17
 def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: float | None = None,
               block_fading: bool = False, coded: bool = True, num_iter: int = 20, num_bits: int = 100_000,
               payload_bits: int = 20032, decoder: str = "early", max_k: int = MAX_K, seed: int = 0,
-              device: str = "cpu", backend: str | None = None, workers: int = 1) -> dict:
+              device: str = "cpu", backend: str | None = None, workers: int = 1, progress=None) -> dict:
     """Send ``num_bits`` random bits at every SNR and count the errors.
 
     The bits go in payloads of at most ``payload_bits`` (default: one 4-scale image, 20032 bits, i.e. three
     codewords of k = 6680), ``P = ceil(num_bits / payload_bits)`` payloads of ``ceil(num_bits / P)`` bits each,
-    so slightly more than ``num_bits`` may be sent; ``"bits"`` reports the exact count per SNR.
+    so slightly more than ``num_bits`` may be sent; ``"bits"`` reports the exact count per SNR. ``progress``
+    (e.g. a ``tqdm`` bar) is told each call's bits by ``progress.update(n)``.
 
     :output: JSON-able dict with ``channel``, ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error rate),
         ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``,
@@ -46,6 +47,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
         for rows in calls:
             bits = torch.randint(0, 2, (rows, payload_bits), generator=generator, device=device)
             stats.append(link(bits, snr, generator)[1])
+            if progress is not None:
+                progress.update(bits.numel())
         seconds.append(time.perf_counter() - start)
         bit_errors.append(sum(s.bit_errors for s in stats))
         codeword_errors.append(sum(s.codeword_errors for s in stats))
