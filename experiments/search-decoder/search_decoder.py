@@ -1,7 +1,7 @@
 """Probe: fine-tune small-4's decoder on the indices the transmitter's index search sends (encoder, codebooks and
 BatchNorm statistics frozen), then measure on validation tiles with and without the search.
 
-    python results/training/ablation/search-decoder/search_decoder.py TILES EPOCHS LR
+    python experiments/search-decoder/search_decoder.py TILES EPOCHS LR
 """
 import sys, time, torch
 from torch.utils.data import DataLoader

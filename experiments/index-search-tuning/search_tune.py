@@ -1,6 +1,6 @@
 """Scratch (eighth session): the index search's learning rate and objective on val tiles, one JSON line per variant.
 
-    cd results/training/index-search/tuning && PYTHONPATH=. python search_tune.py small-4 86 20:0.01:l1ssim 20:0.01:ssim \
+    cd experiments/index-search-tuning && PYTHONPATH=. python search_tune.py small-4 86 20:0.01:l1ssim 20:0.01:ssim \
         20:0.3:soft-l1ssim
 
 A variant is STEPS:LR:OBJECTIVE; OBJECTIVE is l1ssim (the package's distortion) or ssim (1 - SSIM alone), with a
