@@ -96,7 +96,8 @@ class TrainConfig:
         get_preset(self.preset)
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16 or self.val_crop < 16:
             raise ValueError("epochs and batch size must be >= 1 and the crops >= 16")
-        if max(self.crop, self.val_crop) > MAX_SIDE or self.batch_size > MAX_BATCH or not 0 <= self.workers <= MAX_WORKERS:
+        if (max(self.crop, self.val_crop) > MAX_SIDE or self.batch_size > MAX_BATCH
+                or not 0 <= self.workers <= MAX_WORKERS):
             raise ValueError(f"the crops must be at most {MAX_SIDE}, the batch size at most {MAX_BATCH} and the "
                              f"data-loader workers 0..{MAX_WORKERS}")
         if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight,

@@ -73,8 +73,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    import math
-
     from tqdm import tqdm
 
     from ..link.channel import check_channel, parse_snr_list
@@ -82,9 +80,7 @@ def run(args):
 
     check_channel(args.channel, args.rician_factor)
     snrs = parse_snr_list(args.snr)
-    payloads = math.ceil(args.bits / args.payload_bits)
-    total = len(snrs) * payloads * math.ceil(args.bits / payloads)
-    with tqdm(total=total, unit="bit", unit_scale=True, disable=args.no_progress, dynamic_ncols=True) as bar:
+    with tqdm(unit="bit", unit_scale=True, disable=args.no_progress, dynamic_ncols=True) as bar:
         result = ber_sweep(snrs, args.channel, rician_factor=args.rician_factor, block_fading=args.block,
                            coded=not args.uncoded, num_iter=args.iterations, num_bits=args.bits,
                            payload_bits=args.payload_bits, seed=args.seed, device=args.device, progress=bar,

@@ -23,7 +23,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
     The bits go in payloads of at most ``payload_bits`` (default: one 4-scale image, 20032 bits, i.e. three
     codewords of k = 6680), ``P = ceil(num_bits / payload_bits)`` payloads of ``ceil(num_bits / P)`` bits each,
     so slightly more than ``num_bits`` may be sent; ``"bits"`` reports the exact count per SNR. ``progress``
-    (e.g. a ``tqdm`` bar) is told each call's bits by ``progress.update(n)``.
+    (e.g. a ``tqdm`` bar) is given the total by ``progress.reset(total=...)`` and each call's bits by
+    ``progress.update(n)``.
 
     :output: JSON-able dict with ``channel``, ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error rate),
         ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``,
@@ -41,6 +42,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
     per_call = max(1, CALL_BITS // payload_bits)
     calls = [min(per_call, payloads - start) for start in range(0, payloads, per_call)]
     generator = torch.Generator(device).manual_seed(seed)
+    if progress is not None:
+        progress.reset(total=len(snr_db) * payloads * payload_bits)
     bit_errors, codeword_errors, iterations, seconds = [], [], [], []
     for snr in snr_db:
         stats, start = [], time.perf_counter()
