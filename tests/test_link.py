@@ -12,7 +12,8 @@ from scipy import integrate, special, stats
 
 from vqdeepsc.config import PRESETS
 from vqdeepsc.link.bits import bits_to_indices, indices_to_bits
-from vqdeepsc.link.channel import FlatFadingChannel, parse_snr_list, snr_db_to_no, zf_equalize
+from vqdeepsc.link.channel import Rayleigh, Rician, parse_snr_list, snr_db_to_no, zf_equalize
+from vqdeepsc.link.mcs import PAPER
 from vqdeepsc.link.phy import DigitalLink, plan_codewords
 from vqdeepsc.link.sweep import ber_sweep, format_sweep, plot_sweep
 from test_bits import random_indices, scale_shapes
@@ -68,12 +69,13 @@ def test_codeword_plan():
     p = plan_codewords(7616)
     assert (p.num_codewords, p.k, p.n, p.padding_bits, p.channel_symbols) == (1, 7616, 22848, 0, 5712)
     assert plan_codewords(8448).num_codewords == 1 and plan_codewords(8449).num_codewords == 2
-    assert plan_codewords(5).k == 12 and plan_codewords(5, coded=False).k == 8
-    p = plan_codewords(20032, coded=False)
+    assert plan_codewords(5).k == 12 and plan_codewords(5, PAPER.without_code()).k == 8
+    p = plan_codewords(20032, PAPER.without_code())
     assert (p.k, p.n, p.channel_symbols) == (6680, 6680, 5010)
     for n_bits in (12, 999, 8448, 8449, 20032, 50001):
         p = plan_codewords(n_bits)
-        assert 12 <= p.k <= 8448 and p.n == 3 * p.k and p.n % 4 == 0 and p.padding_bits < 4 * p.num_codewords
+        assert 12 <= p.k <= 8448 and p.n == p.encoded == 3 * p.k and p.n % 4 == 0
+        assert p.padding_bits < 4 * p.num_codewords
 
 
 def test_snr_definition_and_lists():
@@ -89,7 +91,7 @@ def test_snr_definition_and_lists():
 
 @pytest.mark.parametrize("r", [0.0, 2.0, 10.0])
 def test_rician_coefficients_match_the_formula(r):
-    h = FlatFadingChannel("rician", r).fading((1_000_000,), gen())
+    h = Rician(r).fading((1_000_000,), gen())
     mu, s2 = math.sqrt(r / (r + 1)), 1 / (r + 1)
     assert abs(h.mean().real.item() - mu) < 5e-3 and abs(h.mean().imag.item()) < 5e-3
     assert h.abs().square().mean().item() == pytest.approx(1.0, abs=5e-3)
@@ -97,17 +99,17 @@ def test_rician_coefficients_match_the_formula(r):
 
 
 def test_fading_is_per_symbol_or_per_block():
-    fast = FlatFadingChannel("rayleigh").fading((4, 1000), gen())
-    block = FlatFadingChannel("rayleigh", block_fading=True).fading((4, 1000), gen())
+    fast = Rayleigh().fading((4, 1000), gen())
+    block = Rayleigh(block_fading=True).fading((4, 1000), gen())
     assert fast.shape == (4, 1000) and block.shape == (4, 1)
     x = torch.ones(4, 1000, dtype=torch.complex64)
-    y, h = FlatFadingChannel("rician", 1.0, block_fading=True)(x, 0.0, gen())
+    y, h = Rician(1.0, block_fading=True)(x, 0.0, gen())
     assert torch.allclose(y, h.expand(4, 1000))  # noiseless: y = h x with one h per row
 
 
 def test_zero_forcing_is_exact_without_noise():
     x = torch.randn(1000, dtype=torch.complex64, generator=gen())
-    y, h = FlatFadingChannel("rayleigh")(x, 0.0, gen(1))
+    y, h = Rayleigh()(x, 0.0, gen(1))
     x_hat, no_eff = zf_equalize(y, h, 0.5)
     assert torch.allclose(x_hat, x, atol=1e-4) and torch.allclose(no_eff, 0.5 / h.abs().square())
 

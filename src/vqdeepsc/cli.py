@@ -16,7 +16,7 @@ import sys
 import threading
 import warnings
 
-COMMANDS = ("demo", "budget", "link", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel")
+COMMANDS = ("demo", "budget", "link", "mcs", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel")
 
 
 class Parser(argparse.ArgumentParser):

@@ -22,7 +22,8 @@ from torch import Tensor
 
 from .budget import bit_budget
 from .index_search import NEAREST_CODEWORDS, IndexSearch
-from .link.phy import DigitalLink
+from .link.channel import FlatFadingChannel, Rician, parse_channel
+from .link.phy import DigitalLink, payload_capacity
 from .metrics import image_scores
 from .models.system import VQDeepSC
 from .receivers import DEFAULT_RECEIVER, check_same_transmitter
@@ -39,9 +40,12 @@ class Evaluation:
 
     :param model: a quantized VQ-DeepSC (its preset fixes the classic codecs' bit budget).
     :param methods: from :data:`~vqdeepsc.senders.METHODS`; ``"upper"`` needs ``upper``, an upper-bound model.
+    :param channels: :class:`~.link.channel.FlatFadingChannel` objects or specs (``"rician"`` takes
+        ``rician_factor``), of different names.
     :param batch: images per link call (the network sees one image at a time).
     :param link_options: keywords of :class:`~.link.phy.DigitalLink` (``decoder``, ``max_k``, ``backend``,
-        ``workers``; its defaults otherwise).
+        ``workers``, ``mcs``, ``symbols``; its defaults otherwise). With ``symbols``, VQ-DeepSC's payload must fit
+        them and a classic codec's file gets every bit they carry with the MCS.
     :param robust: the model whose decoder the ``vq-robust-*`` methods use (fine-tuned from ``model`` for errors).
     :param dequantize: the receiver of method ``vq`` (a name in :data:`~vqdeepsc.receivers.RECEIVERS`, or
         ``robust-<name>``).
@@ -54,7 +58,7 @@ class Evaluation:
     :attr noiseless: method -> per-image record without the link (scores and payload description).
     """
 
-    def __init__(self, model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[str],
+    def __init__(self, model: VQDeepSC, images: Tensor, *, methods: list[str], channels: list[FlatFadingChannel | str],
                  snr_db: list[float], upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
                  link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
@@ -67,25 +71,38 @@ class Evaluation:
             raise ValueError("nothing to evaluate: no channel or no SNR")
         if robust is not None:
             check_same_transmitter(model, robust)
-        self.images, self.methods, self.channels, self.snr_db = images, methods, channels, list(snr_db)
+        fading = [parse_channel(c, rician_factor if c == "rician" else None) for c in channels]
+        self.channels = [c.name for c in fading]
+        if len(set(self.channels)) < len(self.channels):
+            raise ValueError(f"two channels of one name in {[c.spec for c in fading]}: evaluate them separately")
+        self.images, self.methods, self.snr_db = images, methods, list(snr_db)
         self.image_ids = list(range(len(images))) if image_ids is None else list(image_ids)
-        self.grid, self.seed, self.rician_factor = grid, seed, rician_factor
+        self.grid, self.seed = grid, seed
         self.device = next(model.parameters()).device
-        self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-        self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
-                                    upper=upper, robust=robust, dequantize=dequantize, index_search=index_search)
-        self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
-        self.links = {c: DigitalLink(c, rician_factor if c == "rician" else None, device=str(self.device),
-                                     **(link_options or {})) for c in channels}
+        self.links = {c.name: DigitalLink(c, device=str(self.device), **(link_options or {})) for c in fading}
         link = next(iter(self.links.values()))
+        self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
+        if any(m.startswith("vq") for m in methods):
+            link.plan(self.budget)  # refuses a payload over the symbol budget before any work
+        classic_bits = payload_capacity(link.symbols, link.mcs, link.max_k) if link.symbols else self.budget
+        self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
+                                    upper=upper, robust=robust, dequantize=dequantize, index_search=index_search,
+                                    classic_bits=classic_bits)
+        self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
+        rician = [c.r for c in fading if isinstance(c, Rician)]
+        mcs = link.mcs
+        scheme = f"5G LDPC {mcs.rate_text} (at most {link.num_iter} BP iterations) + " if mcs.coded else "uncoded "
         self.settings = {
-            "preset": model.preset.name, "images": len(images), "methods": methods, "channels": channels,
-            "snr_db": self.snr_db, "rician_factor": rician_factor, "fading": "per symbol",
-            "link": f"5G LDPC 1/3 (at most {link.num_iter} BP iterations) + 16-QAM, ZF", "decoder": link.decoder,
+            "preset": model.preset.name, "images": len(images), "methods": methods, "channels": self.channels,
+            "snr_db": self.snr_db, "rician_factor": rician[0] if rician else rician_factor, "fading": "per symbol",
+            "link": (f"MCS {mcs.index} (table {mcs.table}): " if mcs.index is not None else "")
+            + f"{scheme}{mcs.modulation}, ZF", "decoder": link.decoder,
             "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
             "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions(),
-            "index_search": {"steps": index_search.steps, "lr": index_search.lr} if index_search.steps else None}
-        self.grid_channel = "awgn" if "awgn" in channels else channels[0]
+            "index_search": {"steps": index_search.steps, "lr": index_search.lr} if index_search.steps else None,
+            "scheme": str(mcs), "mcs": mcs.index, "mcs_table": mcs.table, "symbols": link.symbols,
+            "classic_bits": classic_bits if link.symbols else None}
+        self.grid_channel = "awgn" if "awgn" in self.channels else self.channels[0]
 
     def header(self, config: dict) -> dict:
         """The header of the point log: ``config``, settings, the images' indices and names (``config["files"]``),

@@ -72,7 +72,7 @@ def image_grid(columns: dict, path: str | Path) -> None:
     _save(fig, path)
 
 
-def _line_label(row: dict, several_presets: bool) -> str:
+def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
     """A line's legend, from one of its rows: a method without the link (the upper bound) or with VQ-DeepSC's bits
     is named with its model; a classic codec with the link (and whose budget, when several models share a figure)."""
     from .senders import labels
@@ -80,14 +80,15 @@ def _line_label(row: dict, several_presets: bool) -> str:
     label = labels()[row["method"]]
     if row["ber"] is None or row["quality"] is None:
         return f"{label} ({row['preset']})"
-    return f"{label} + LDPC 1/3 + 16-QAM" + (f" ({row['preset']} budget)" if several_presets else "")
+    return f"{label} + {scheme}" + (f" ({row['preset']} budget)" if several_presets else "")
 
 
-def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None) -> None:
+def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None,
+                    scheme: str = "5G LDPC 1/3 + 16-QAM") -> None:
     """The paper's Fig. 3 layout: ``metric`` (a name or key of :data:`~vqdeepsc.metrics.METRICS`, the paper's
     ``"ssim"``) against Es/N0, one panel per channel, one line per preset and method (a classic codec gets its
-    preset's bit budget), error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``); ``ValueError`` if
-    the rows lack the metric."""
+    preset's bit budget), error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``), the link's
+    modulation and coding ``scheme`` in the legend; ``ValueError`` if the rows lack the metric."""
     from .metrics import get_metric
     from .senders import METHODS
 
@@ -109,7 +110,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             if line:
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
                 style = "--" if line[0]["ber"] is None else "-" if presets.index(preset) == 0 else "-."
-                label = _line_label(line[0], len(presets) > 1)
+                label = _line_label(line[0], len(presets) > 1, scheme)
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""

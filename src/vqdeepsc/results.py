@@ -160,8 +160,9 @@ RUN_FACTS = ("seconds", "resumed_points")
 """Config entries that describe one run, not the evaluation."""
 SHARD_FACTS = ("shard", "files")
 """Config entries that differ between the shards of one evaluation."""
-FREE_SETTINGS = ("batch", "decoder_workers")
-"""Settings that do not change the results: a sweep may be resumed, or its shards run, with other values."""
+FREE_SETTINGS = ("batch", "decoder_workers", "scheme")
+"""Settings that do not change the results (or repeat another in other words: ``scheme`` is ``link``'s): a sweep
+may be resumed, or its shards run, with other values."""
 
 
 def differences(a: dict, b: dict, config_ignored: tuple = (), settings_ignored: tuple = ()) -> list[str]:

@@ -106,9 +106,11 @@ def parse_methods(text: str) -> list[str]:
 
 def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_bits: int, batch: int = 16,
                  upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
-                 dequantize: str = "soft", index_search: IndexSearch = NEAREST_CODEWORDS) -> dict[str, Sender]:
+                 dequantize: str = "soft", index_search: IndexSearch = NEAREST_CODEWORDS,
+                 classic_bits: int | None = None) -> dict[str, Sender]:
     """method name -> its sender; the VQ-DeepSC methods share one transceiver (its indices chosen by
-    ``index_search``). ``images`` on the model's device."""
+    ``index_search``), a classic codec gets ``classic_bits`` (default ``budget_bits``, VQ-DeepSC's). ``images`` on
+    the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]
     transceiver = Transceiver(model, images, batch, index_search) if vq else None
     senders = {}
@@ -119,7 +121,7 @@ def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_
         elif method == "upper":
             senders[method] = UpperBound(upper, images)
         else:
-            senders[method] = ClassicSender(method, images.cpu(), budget_bits, batch)
+            senders[method] = ClassicSender(method, images.cpu(), classic_bits or budget_bits, batch)
     return senders
 
 

@@ -1,7 +1,7 @@
 """``vqdeepsc demo``: photos bundled with scikit-image through VQ-DeepSC (4 and 3 scales) and JPEG at the same
 bit budget over the same simulated links; a table, the SSIM-vs-Es/N0 figure and image grids."""
 
-from .link import add_decoder_arguments, add_dequantize_argument, link_options
+from .link import add_decoder_arguments, add_dequantize_argument, add_symbols_arguments, link_options
 
 HELP = ("send bundled photos through VQ-DeepSC (4 and 3 scales) and JPEG at the same budget over AWGN, Rayleigh "
         "and Rician links; print a table, write figures")
@@ -10,11 +10,14 @@ HELP = ("send bundled photos through VQ-DeepSC (4 and 3 scales) and JPEG at the 
 def add_arguments(parser):
     parser.add_argument("--out", default="vqdeepsc-demo", help="output folder (default: ./vqdeepsc-demo)")
     parser.add_argument("--snr", default="0:12:3", help="Es/N0 in dB: 'a,b,c' or 'start:stop:step' (default 0:12:3)")
-    parser.add_argument("--channels", default="awgn,rayleigh,rician", help="comma-separated channels")
-    parser.add_argument("--rician-factor", type=float, default=2.0, help="Rician factor r for 'rician' (default 2)")
+    parser.add_argument("--channels", default="awgn,rayleigh,rician",
+                        help="comma-separated channels: awgn, rayleigh, rician:R (default awgn,rayleigh,rician)")
+    parser.add_argument("--rician-factor", type=float, default=2.0,
+                        help="Rician factor r of a 'rician' without one (default 2)")
     parser.add_argument("--models", default="small-4,small-3", help="comma-separated shipped models")
     parser.add_argument("--seed", type=int, default=0, help="seed of the channel realisations")
     add_decoder_arguments(parser)
+    add_symbols_arguments(parser)
     add_dequantize_argument(parser)
 
 
@@ -45,7 +48,7 @@ def run(args):
         decoder = resolve_model(f"{record['model']}-robust")[0] if robust else None
         result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs, robust=decoder,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images),
-                          link_options=link_options(args), dequantize=args.dequantize,
+                          link_options=link_options(args, 128, 128), dequantize=args.dequantize,
                           on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])

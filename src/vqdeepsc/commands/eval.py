@@ -2,13 +2,13 @@
 
 from ..cli import bounded
 from ..config import MAX_SIDE
-from .link import add_decoder_arguments, add_dequantize_argument, link_options
+from .link import add_decoder_arguments, add_dequantize_argument, add_symbols_arguments, link_options
 from .encode import add_index_search_argument, index_search
 
 MAX_BATCH = 1024
 MAX_GRID = 10_000
 
-HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over LDPC 1/3 + 16-QAM"
+HELP = "SSIM/PSNR vs Es/N0 of VQ-DeepSC, its upper bound and JPEG (+ other codecs) over the 5G LDPC + QAM link"
 
 
 def add_arguments(parser):
@@ -19,7 +19,8 @@ def add_arguments(parser):
       "--channel-errors) for the vq-robust-* methods (default: <model>-robust, shipped)")
     a("--data", required=True, help="data folder (train/val/test, Stanford Cars layout, or any folder of images)")
     a("--split", default="test", help="split to evaluate (default test)")
-    a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels (default awgn,rayleigh,rician)")
+    a("--channels", default="awgn,rayleigh,rician", help="comma-separated channels: awgn, rayleigh, rician:R (R the "
+      "Rician factor; rician alone takes --rician-factor) (default awgn,rayleigh,rician)")
     a("--snr", default="0:20:2", help="Es/N0 in dB: start:stop:step (inclusive) or a,b,c (default 0:20:2)")
     a("--methods", default="vq,upper,jpeg",
       help="comma-separated: vq (VQ-DeepSC with the --dequantize receiver), vq-hard, vq-soft, vq-soft-erasures "
@@ -31,7 +32,8 @@ def add_arguments(parser):
     a("--shard", metavar="I/N", help="evaluate only the I-th of N equal parts of the images (0-based), to run the "
       "parts in separate processes or machines and join them with 'vqdeepsc merge'")
     a("--seed", type=int, default=0, help="random seed of the channel realisations (default 0)")
-    a("--rician-factor", type=float, default=2.0, metavar="R", help="Rician factor r (default 2.0)")
+    a("--rician-factor", type=float, default=2.0, metavar="R", help="Rician factor r of a 'rician' without one "
+      "(default 2.0)")
     a("--batch", type=bounded(1, MAX_BATCH), default=16,
       help="images per link call (default 16; the results do not depend on it)")
     a("--crop", type=bounded(1, MAX_SIDE), default=128, help="centre-crop size (default 128, the paper's)")
@@ -45,6 +47,7 @@ def add_arguments(parser):
       "folder, so two evaluations' files never mix)")
     a("--no-progress", action="store_true", help="no progress bar")
     add_decoder_arguments(parser)
+    add_symbols_arguments(parser)
     add_dequantize_argument(parser)
 
 
@@ -159,7 +162,8 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     start = time.perf_counter()
     evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
                             rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
-                            link_options=link_options(args), dequantize=args.dequantize, image_ids=ids,
+                            link_options=link_options(args, args.crop, args.crop), dequantize=args.dequantize,
+                            image_ids=ids,
                             index_search=search)
     header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)

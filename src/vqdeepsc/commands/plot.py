@@ -43,6 +43,10 @@ def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
     if len(factors) > 1:
         raise ValueError(f"results with different Rician factors {sorted(factors)} cannot share a figure")
     rician = factors.pop()
+    schemes = {d["config"].get("scheme", "5G LDPC 1/3 + 16-QAM") for d in documents.values()}
+    if len(schemes) > 1:
+        raise ValueError(f"results sent with different modulation and coding {sorted(schemes)} cannot share a figure")
+    link = schemes.pop()
     presets = list(dict.fromkeys(r["preset"] for r in rows))
     families = {preset: [r for r in rows if r["preset"] == preset] for preset in presets}
     if len(presets) > 1:
@@ -50,7 +54,7 @@ def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
     for name, family in families.items():
         for metric in metrics:
             written.append(out / (f"{metric}_{name}.png" if name else f"{metric}.png"))
-            plot_snr_curves(family, metric, written[-1], rician)
+            plot_snr_curves(family, metric, written[-1], rician, link)
     for folder, document in documents.items():
         npz = folder / "grid.npz"
         if npz.is_file():
@@ -65,3 +69,4 @@ def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
 
 def run(args):
     draw(args.results, args.out, args.metric.split(","))
+

@@ -1,15 +1,15 @@
-"""``vqdeepsc send``: one image file through VQ-DeepSC over the simulated 5G LDPC + 16-QAM link."""
+"""``vqdeepsc send``: one image file through VQ-DeepSC over the simulated 5G LDPC + QAM link."""
 
 from .decode import add_output_argument
 from .encode import add_image_argument, add_index_search_argument, add_model_argument, index_search
-from .link import add_decoder_arguments, add_dequantize_argument, link_options
+from .link import add_decoder_arguments, add_dequantize_argument, add_symbols_arguments, link_options
 
 HELP = "send an image (any size and format Pillow reads) through VQ-DeepSC over the digital link; write what arrives"
 
 
 def add_arguments(parser):
     add_image_argument(parser)
-    parser.add_argument("--channel", required=True, help="awgn, rayleigh or rician")
+    parser.add_argument("--channel", required=True, help="awgn, rayleigh or rician:R (R the Rician factor)")
     parser.add_argument("--snr", type=float, required=True, metavar="S", help="Es/N0 in dB")
     add_model_argument(parser)
     add_index_search_argument(parser)
@@ -19,38 +19,40 @@ def add_arguments(parser):
                         help="Rician factor r >= 0 (rician channel only)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the channel realisation (default 0)")
     add_decoder_arguments(parser)
+    add_symbols_arguments(parser)
     add_dequantize_argument(parser)
     add_output_argument(parser)
 
 
 def run(args):
     from ..imagefile import load_image, load_quantized, output_format, save_image, send_image
-    from ..link.channel import check_channel
+    from ..link.channel import parse_channel
     from ..link.phy import DigitalLink
     from ..metrics import METRICS, image_scores
     from ..receivers import check_same_transmitter, get_receiver
 
     search = index_search(args)
-    check_channel(args.channel, args.rician_factor)
+    channel = parse_channel(args.channel, args.rician_factor)
     output_format(args.output, args.overwrite, args.image)
     image = load_image(args.image)
+    height, width = image.shape[2:]
+    options = link_options(args, height, width)
     model, _ = load_quantized(args.model)
     robust = None
     if args.dequantize.startswith("robust-"):
         robust, _ = load_quantized(args.robust or f"{args.model}-robust")
         check_same_transmitter(model, robust)
     receiver = get_receiver(args.dequantize, robust)
-    link = DigitalLink(args.channel, args.rician_factor, **link_options(args))
+    link = DigitalLink(channel, **options)
     got = send_image(model, image, link, args.snr, args.seed, receiver, search)
     save_image(got.image, args.output)
-    height, width = image.shape[2:]
     stats = got.stats
     scores = image_scores(got.image, image)
     print(f"sent {args.image} ({width}x{height}, coded as {got.padded[1]}x{got.padded[0]}) with model {args.model} "
-          f"over {args.channel} at Es/N0 {args.snr:g} dB, {receiver.label}"
+          f"over {channel.spec} at Es/N0 {args.snr:g} dB, {link.mcs}, {receiver.label}"
           + (f"; indices by a {search.steps}-step index search" if search.steps else ""))
     print(f"bits sent:           {stats.num_bits} ({stats.num_bits / (height * width):.3f} bits/pixel)")
-    print(f"channel symbols:     {stats.channel_symbols}")
+    print(f"channel symbols:     {stats.channel_symbols} (CBR {stats.channel_symbols / (3 * height * width):.4f})")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")
     print(f"codeword error rate: {stats.bler:.3f} ({stats.codeword_errors} of {stats.num_codewords} codewords)")
     for m in METRICS:

@@ -12,9 +12,6 @@ import numbers
 
 import torch
 
-CHANNELS = ("awgn", "rayleigh", "rician")
-
-
 def snr_db_to_no(snr_db: float) -> float:
     """Noise variance per complex symbol ``N0 = 10^(-SNR/10)`` for ``SNR = Es/N0`` in dB, ``Es = 1``.
 
@@ -65,36 +62,12 @@ def parse_snr_list(text: str) -> list[float]:
     return [round(start + i * step, 9) for i in range(count)]
 
 
-def check_channel(channel: str, rician_factor: float | None) -> None:
-    """``ValueError`` unless ``channel`` is known and ``rician_factor`` is a finite ``r >= 0`` for ``"rician"`` only."""
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; choose one of {', '.join(CHANNELS)}")
-    if channel == "rician":
-        if rician_factor is None:
-            raise ValueError("the rician channel needs a Rician factor r >= 0")
-        if not math.isfinite(rician_factor) or rician_factor < 0:
-            raise ValueError(f"the Rician factor must be finite and >= 0, got {rician_factor}")
-    elif rician_factor is not None:
-        raise ValueError(f"a Rician factor applies only to the rician channel, not {channel!r}")
-
-
-def parse_channels(text: str, rician_factor: float) -> list[str]:
-    """``"awgn,rician"`` -> ``["awgn", "rician"]``, each checked (:func:`check_channel`; ``rician_factor`` applies to
-    ``"rician"`` only)."""
-    channels = [c.strip() for c in text.split(",")]
-    for channel in channels:
-        check_channel(channel, rician_factor if channel == "rician" else None)
-    return channels
-
-
 class FlatFadingChannel(torch.nn.Module):
-    r"""``y = h * x + w`` with ``w ~ CN(0, N0)``, element-wise as in the paper's eq. 3.
+    r"""``y = h * x + w`` with ``w ~ CN(0, N0)``, element-wise as in the paper's eq. 3; ``E|h|^2 = 1``.
 
-    ``h = 1`` (``"awgn"``), ``h ~ CN(0, 1)`` (``"rayleigh"``) or ``h ~ CN(sqrt(r/(r+1)), 1/(r+1))``
-    (``"rician"`` with factor ``r``), i.i.d. per symbol, or one ``h`` per row with ``block_fading``.
+    A channel is one subclass (one :meth:`fading` and its ergodic :meth:`capacity`), registered in
+    :data:`CHANNELS` under its :attr:`name`; :func:`parse_channel` builds it from a spec such as ``"rician:2"``.
 
-    :param channel: ``"awgn"``, ``"rayleigh"`` or ``"rician"``.
-    :param rician_factor: ``r >= 0``, for ``"rician"`` only.
     :param block_fading: one ``h`` per row of ``x`` (a codeword) instead of one per symbol.
 
     :input x: ``[..., n]``, ``torch.complex64``, unit average energy.
@@ -104,23 +77,33 @@ class FlatFadingChannel(torch.nn.Module):
     :output h: ``[..., n]``, or ``[..., 1]`` with block fading or AWGN, ``torch.complex64``.
     """
 
-    def __init__(self, channel: str = "awgn", rician_factor: float | None = None, block_fading: bool = False):
+    name = ""
+    """The channel's family (results rows and link seeds are keyed by it)."""
+
+    def __init__(self, block_fading: bool = False):
         super().__init__()
-        check_channel(channel, rician_factor)
-        self.channel, self.rician_factor, self.block_fading = channel, rician_factor, block_fading
+        self.block_fading = block_fading
+
+    @property
+    def spec(self) -> str:
+        """What :func:`parse_channel` reads back, e.g. ``"rician:2"``."""
+        return self.name
+
+    def gains(self, shape: tuple[int, ...], generator: torch.Generator | None, device) -> torch.Tensor:
+        """Fading coefficients ``h`` of ``shape``, ``torch.complex64``."""
+        raise NotImplementedError
 
     def fading(self, shape: tuple[int, ...], generator: torch.Generator | None = None,
                device: torch.device | str = "cpu") -> torch.Tensor:
-        """Fading coefficients ``h`` for symbols of ``shape`` (``[..., 1]`` with block fading or AWGN)."""
-        if self.channel == "awgn" or self.block_fading:
+        """Fading coefficients ``h`` for symbols of ``shape`` (``[..., 1]`` with block fading)."""
+        if self.block_fading:
             shape = (*shape[:-1], 1)
-        if self.channel == "awgn":
-            return torch.ones(shape, dtype=torch.complex64, device=device)
-        g = torch.randn(shape, dtype=torch.complex64, generator=generator, device=device)
-        if self.channel == "rayleigh":
-            return g
-        r = self.rician_factor
-        return math.sqrt(r / (r + 1)) + math.sqrt(1 / (r + 1)) * g
+        return self.gains(shape, generator, device)
+
+    def capacity(self, snr_db: float) -> float:
+        """Ergodic capacity in bits per complex symbol at Es/N0 ``snr_db`` with Gaussian inputs and perfect CSI at
+        the receiver, ``E log2(1 + |h|^2 SNR)``."""
+        raise NotImplementedError
 
     def forward(self, x: torch.Tensor, no: float, generator: torch.Generator | None = None):
         h = self.fading(tuple(x.shape), generator, x.device)
@@ -128,8 +111,101 @@ class FlatFadingChannel(torch.nn.Module):
         return h * x + math.sqrt(no) * w, h
 
     def extra_repr(self) -> str:
-        r = f", r={self.rician_factor}" if self.channel == "rician" else ""
-        return f"{self.channel}{r}, block_fading={self.block_fading}"
+        return f"{self.spec}, block_fading={self.block_fading}"
+
+
+class AWGN(FlatFadingChannel):
+    """``h = 1``."""
+
+    name = "awgn"
+
+    def fading(self, shape, generator=None, device="cpu"):
+        return torch.ones((*shape[:-1], 1), dtype=torch.complex64, device=device)
+
+    def capacity(self, snr_db):
+        return math.log2(1 + 1 / snr_db_to_no(snr_db))
+
+
+class Rician(FlatFadingChannel):
+    """``h ~ CN(sqrt(r/(r+1)), 1/(r+1))``, i.i.d. per symbol (or per codeword with block fading).
+
+    :param r: the Rician factor, the line-of-sight to scattered power ratio, finite and ``>= 0``.
+    """
+
+    name = "rician"
+
+    def __init__(self, r: float, block_fading: bool = False):
+        super().__init__(block_fading)
+        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not math.isfinite(r) or r < 0:
+            raise ValueError(f"the Rician factor must be finite and >= 0, got {r}")
+        self.r = float(r)
+
+    @property
+    def spec(self):
+        return f"{self.name}:{self.r:g}"
+
+    def gains(self, shape, generator, device):
+        g = torch.randn(shape, dtype=torch.complex64, generator=generator, device=device)
+        return math.sqrt(self.r / (self.r + 1)) + math.sqrt(1 / (self.r + 1)) * g
+
+    def capacity(self, snr_db):
+        from scipy import integrate, stats
+
+        snr, r = 1 / snr_db_to_no(snr_db), self.r
+        # |h|^2: exponential (r = 0) or a scaled noncentral chi-square with 2 degrees of freedom, mean 1
+        gain = stats.ncx2(2, 2 * r, scale=1 / (2 * (r + 1))) if r > 0 else stats.expon()
+        value, _ = integrate.quad(lambda g: math.log2(1 + g * snr) * gain.pdf(g), 0, math.inf, limit=200)
+        return value
+
+
+class Rayleigh(FlatFadingChannel):
+    """``h ~ CN(0, 1)``, i.i.d. per symbol (or per codeword with block fading): Rician with ``r = 0``."""
+
+    name = "rayleigh"
+
+    def gains(self, shape, generator, device):
+        return torch.randn(shape, dtype=torch.complex64, generator=generator, device=device)
+
+    def capacity(self, snr_db):
+        return Rician(0.0).capacity(snr_db)
+
+
+CHANNELS = {c.name: c for c in (AWGN, Rayleigh, Rician)}
+"""Channel name -> class; a class whose constructor takes a parameter is written ``name:value``."""
+
+
+def parse_channel(spec: str, rician_factor: float | None = None, block_fading: bool = False) -> FlatFadingChannel:
+    """``"awgn"``, ``"rayleigh"``, ``"rician:2"`` (or ``"rician"`` with ``rician_factor``) -> the channel.
+
+    ``ValueError`` in one line for an unknown name, a missing, extra or bad parameter.
+    """
+    if isinstance(spec, FlatFadingChannel):
+        return spec
+    name, colon, value = str(spec).strip().partition(":")
+    if name not in CHANNELS:
+        raise ValueError(f"unknown channel {spec!r}; choose one of awgn, rayleigh, rician:R (R the Rician factor)")
+    if name != "rician":
+        if colon or rician_factor is not None:
+            raise ValueError(f"channel {name!r} takes no parameter (a Rician factor applies only to the rician channel)")
+        return CHANNELS[name](block_fading=block_fading)
+    if colon:
+        try:
+            rician_factor = float(value)
+        except ValueError:
+            raise ValueError(f"channel {spec!r}: the Rician factor must be a number, e.g. rician:2") from None
+    if rician_factor is None:
+        raise ValueError("the rician channel needs a Rician factor r >= 0: write rician:R, e.g. rician:2")
+    return Rician(rician_factor, block_fading)
+
+
+def parse_channels(text: str, rician_factor: float | None = None) -> list[FlatFadingChannel]:
+    """``"awgn,rician:2"`` -> the channels (``rician_factor`` applies to a ``rician`` without one); ``ValueError``
+    for a bad spec or two channels of one name (results and channel draws are keyed by it)."""
+    channels = [parse_channel(c, rician_factor if c.strip() == "rician" else None) for c in text.split(",")]
+    names = [c.name for c in channels]
+    if len(set(names)) < len(names):
+        raise ValueError(f"two {max(names, key=names.count)} channels in {text!r}: evaluate them separately")
+    return channels
 
 
 def zf_equalize(y: torch.Tensor, h: torch.Tensor, no: float) -> tuple[torch.Tensor, torch.Tensor]:

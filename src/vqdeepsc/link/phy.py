@@ -1,11 +1,16 @@
-"""The digital link: 5G LDPC rate 1/3 -> 16-QAM -> flat fading (eq. 3) -> ZF (eq. 4) -> soft demap -> BP decode.
+"""The digital link: 5G LDPC -> QAM -> flat fading (eq. 3) -> ZF (eq. 4) -> soft demap -> BP decode.
+
+The modulation and code rate are an :class:`~.mcs.MCS`: the paper's (16-QAM, rate exactly 1/3; the default) or
+one of 5G NR's tables.
 
 Codeword plan. A payload of ``n_bits`` is split into ``C = ceil(n_bits / max_k)`` near-equal codewords of
-``k = 4 * ceil(n_bits / (4 C))`` information bits (at least 12), zero-padded at the end; both ends know the
-padding, which is stripped. ``max_k`` is 8448, the largest base-graph-1 block (codewords of k <= 3824 use base
-graph 2 at rate 1/3), or 3824 to cut every payload into base-graph-2 codewords. ``k`` is a multiple of 4 so that ``n = 3 k`` fills whole 16-QAM symbols and the
-rate is exactly 1/3 (Sionna's base graph 1, used above k = 3824, rejects rates below 1/3). Uncoded, ``n = k``.
-A 4-scale image (20032 bits) takes 3 codewords of k = 6680 (8 padding bits), 15030 channel symbols; a
+``k = Q_m * ceil(n_bits / (Q_m C))`` information bits (at least 12), zero-padded at the end, ``Q_m`` the bits per
+symbol; both ends know the padding, which is stripped. A codeword has ``n = Q_m * ceil(k / (R Q_m))`` code bits,
+the fewest whole symbols at a rate of at most ``R``: ``n = 3 k`` at the paper's rate. ``max_k`` is 8448, the
+largest base-graph-1 block, or 3824 to cut every payload into base-graph-2 codewords; at rates below 1/3 it is at
+most 3824 (Sionna's base graph 1, used above k = 3824, rejects rates below 1/3). Below rate 1/5 the encoder
+makes the rate-1/5 codeword and the link repeats it up to ``n`` bits. Uncoded, ``n = k``. With the paper's
+scheme a 4-scale image (20032 bits) takes 3 codewords of k = 6680 (8 padding bits), 15030 channel symbols; a
 3-scale image (7616 bits) one codeword, 5712 symbols.
 
 Sionna is imported when the first :class:`DigitalLink` is built, so :func:`plan_codewords` (used by
@@ -16,17 +21,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import torch
 import torch.nn.functional as F
 
 from .bits import check_binary
-from .channel import FlatFadingChannel, snr_db_to_no, zf_equalize
+from .channel import FlatFadingChannel, parse_channel, snr_db_to_no, zf_equalize
+from .mcs import MCS, PAPER
 
 MAX_K = 8448
 """Largest 5G LDPC information block (base graph 1)."""
 MAX_K_BG2 = 3824
-"""Largest information block Sionna codes with base graph 2 at rate 1/3."""
+"""Largest information block Sionna codes with base graph 2 at rates of 1/3 or more (below 1/3, the largest of
+every payload's codewords)."""
+MIN_RATE = Fraction(1, 5)
+"""Lowest rate of Sionna's 5G LDPC encoder (base graph 2); lower rates repeat its codeword."""
 DECODERS = ("early", "fixed")
 """BP decoders: early-terminated by a parity check, or Sionna's fixed number of iterations."""
 DECODER_BACKENDS = {"sionna": ("ldpc", "SionnaLDPCDecoder"), "cpp": ("ldpc_cpp", "CppLDPCDecoder")}
@@ -36,8 +46,6 @@ and give the same decisions."""
 
 MIN_K = 12
 """Smallest information block Sionna's ``LDPC5GEncoder`` accepts."""
-BITS_PER_SYMBOL = 4
-"""16-QAM."""
 SCRAMBLER_SEED = 0x5EED
 """Seed of the scrambling sequence both ends know (the same for every codeword)."""
 DECODER_CHUNK = 2**18
@@ -55,9 +63,11 @@ class CodewordPlan:
 
     :param num_codewords: ``C``, codewords per payload.
     :param k: information bits per codeword (payload bits plus padding).
-    :param n: code bits per codeword (``3 k``, or ``k`` uncoded).
+    :param n: code bits per codeword sent (``k`` uncoded).
     :param padding_bits: ``C k - n_bits``, zeros appended to the payload.
-    :param channel_symbols: 16-QAM symbols per payload, ``C n / 4``.
+    :param channel_symbols: symbols per payload, ``C n / Q_m``.
+    :param encoded: code bits per codeword out of the LDPC encoder: ``n``, or fewer when the rate is below 1/5 and
+        the encoder's codeword is repeated up to ``n`` bits.
     """
 
     num_codewords: int
@@ -65,6 +75,7 @@ class CodewordPlan:
     n: int
     padding_bits: int
     channel_symbols: int
+    encoded: int
 
 
 def check_max_k(max_k: int) -> None:
@@ -73,18 +84,32 @@ def check_max_k(max_k: int) -> None:
         raise ValueError(f"max_k must be in [{MIN_K}, {MAX_K}], got {max_k}")
 
 
-def plan_codewords(num_bits: int, coded: bool = True, max_k: int = MAX_K) -> CodewordPlan:
-    """The :class:`CodewordPlan` of a payload of ``num_bits`` bits in codewords of at most ``max_k`` (pure
-    arithmetic)."""
+def plan_codewords(num_bits: int, mcs: MCS = PAPER, max_k: int = MAX_K) -> CodewordPlan:
+    """The :class:`CodewordPlan` of a payload of ``num_bits`` bits sent with ``mcs`` in codewords of at most
+    ``max_k`` information bits (pure arithmetic; see the module's docstring)."""
     if num_bits < 1:
         raise ValueError(f"empty payload: {num_bits} bits")
     check_max_k(max_k)
-    count = math.ceil(num_bits / max_k)
-    k = BITS_PER_SYMBOL * math.ceil(num_bits / (BITS_PER_SYMBOL * count))
-    if coded:
-        k = max(k, MIN_K)
-    n = 3 * k if coded else k
-    return CodewordPlan(count, k, n, count * k - num_bits, count * n // BITS_PER_SYMBOL)
+    m, rate = mcs.bits_per_symbol, mcs.code_rate
+    limit = max_k if not mcs.coded or rate >= Fraction(1, 3) else min(max_k, MAX_K_BG2)
+    count = math.ceil(num_bits / (m * (limit // m)))
+    k = m * math.ceil(num_bits / (m * count))
+    if not mcs.coded:
+        return CodewordPlan(count, k, k, count * k - num_bits, count * k // m, k)
+    k = max(k, m * math.ceil(MIN_K / m))
+    n = m * math.ceil(k / (rate * m))
+    encoded = n if Fraction(k, n) >= MIN_RATE else m * (5 * k // m)
+    return CodewordPlan(count, k, n, count * k - num_bits, count * n // m, encoded)
+
+
+def payload_capacity(symbols: int, mcs: MCS = PAPER, max_k: int = MAX_K) -> int:
+    """The most payload bits whose :func:`plan_codewords` takes at most ``symbols`` channel symbols (0 if none)."""
+    if symbols < 1:
+        raise ValueError(f"a symbol budget must be positive, got {symbols}")
+    bits = math.floor(symbols * mcs.bits_per_symbol * (mcs.code_rate if mcs.coded else 1))
+    while bits > 0 and plan_codewords(bits, mcs, max_k).channel_symbols > symbols:
+        bits -= 1
+    return bits
 
 
 @dataclass(frozen=True)
@@ -145,19 +170,20 @@ class LinkStats:
 
 
 class DigitalLink(torch.nn.Module):
-    r"""Bits -> 5G LDPC (rate 1/3) -> scrambler -> Gray 16-QAM -> channel -> ZF -> APP demapper -> descrambler
-    -> BP decoder -> bits.
+    r"""Bits -> 5G LDPC -> scrambler -> Gray QAM -> channel -> ZF -> APP demapper -> descrambler -> BP decoder
+    -> bits, with the modulation and code rate of an :class:`~.mcs.MCS` (default: the paper's, LDPC 1/3 + 16-QAM).
 
     The scrambler (a fixed pseudo-random sequence XORed onto the code bits) makes the symbols' average energy 1
     whatever the payload: without it an all-zero payload maps every symbol to one inner 16-QAM point of energy
     0.2 and fails about 7 dB early.
 
     The demapper gets the post-equalization noise variance ``N0 / |h|^2`` of every symbol. Encoder and
-    decoder are built once per information block size ``k`` and cached.
+    decoder are built once per codeword shape ``(k, n)`` and cached.
 
-    :param channel: ``"awgn"``, ``"rayleigh"`` or ``"rician"`` (see :class:`~.channel.FlatFadingChannel`).
-    :param rician_factor: ``r >= 0``, for ``"rician"`` only.
-    :param block_fading: one ``h`` per codeword instead of one per symbol.
+    :param channel: a :class:`~.channel.FlatFadingChannel` or its spec, ``"awgn"``, ``"rayleigh"``, ``"rician:2"``
+        (:func:`~.channel.parse_channel`).
+    :param rician_factor: ``r >= 0``, for a ``"rician"`` spec without one.
+    :param block_fading: one ``h`` per codeword instead of one per symbol (for a spec).
     :param coded: ``False`` sends the bits uncoded (hard decisions on the LLRs), for checks against theory.
     :param num_iter: most belief-propagation iterations per codeword.
     :param decoder: ``"early"`` stops each codeword once it satisfies every parity check
@@ -166,6 +192,9 @@ class DigitalLink(torch.nn.Module):
     :param device: ``"cpu"``, ``"cuda:0"``, ...
     :param backend: who decodes, a key of :data:`DECODER_BACKENDS` (default :func:`default_backend`).
     :param workers: processes the ``cpp`` backend decodes codewords in.
+    :param mcs: the modulation and coding scheme (:data:`~.mcs.PAPER` by default).
+    :param symbols: the channel symbols each payload may take (``None``: as many as its plan needs); a longer
+        payload is refused, a shorter one is padded (its stats count ``symbols``).
 
     :input bits: ``[B, n_bits]``, any real dtype, 0/1.
     :input snr_db: ``float``, Es/N0 in dB; ``None`` for a noiseless channel (``w = 0``).
@@ -186,9 +215,10 @@ class DigitalLink(torch.nn.Module):
     (15030, 6)
     """
 
-    def __init__(self, channel: str = "awgn", rician_factor: float | None = None, block_fading: bool = False,
-                 coded: bool = True, num_iter: int = 20, decoder: str = "early", max_k: int = MAX_K,
-                 device: str = "cpu", backend: str | None = None, workers: int = 1):
+    def __init__(self, channel: FlatFadingChannel | str = "awgn", rician_factor: float | None = None,
+                 block_fading: bool = False, coded: bool = True, num_iter: int = 20, decoder: str = "early",
+                 max_k: int = MAX_K, device: str = "cpu", backend: str | None = None, workers: int = 1, *,
+                 mcs: MCS = PAPER, symbols: int | None = None):
         super().__init__()
         from sionna.phy.fec.scrambling import Descrambler, Scrambler
         from sionna.phy.mapping import Demapper, Mapper
@@ -198,6 +228,8 @@ class DigitalLink(torch.nn.Module):
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r}: choose from {', '.join(DECODERS)}")
         check_max_k(max_k)
+        if symbols is not None and symbols < 1:
+            raise ValueError(f"a symbol budget must be positive, got {symbols}")
         backend = backend or default_backend(device, decoder)
         if backend not in DECODER_BACKENDS:
             raise ValueError(f"unknown decoder backend {backend!r}: choose from {', '.join(DECODER_BACKENDS)}")
@@ -207,24 +239,27 @@ class DigitalLink(torch.nn.Module):
         if workers < 1 or (workers > 1 and backend != "cpp"):
             raise ValueError(f"decoder workers must be positive and need the cpp backend, got {workers} with {backend}")
         self.decoder, self.max_k, self.backend, self.workers = decoder, max_k, backend, workers
-        self.channel = FlatFadingChannel(channel, rician_factor, block_fading)
-        self.coded, self.num_iter, self.device = coded, num_iter, device
+        self.channel = parse_channel(channel, rician_factor, block_fading)
+        self.mcs = mcs if coded else mcs.without_code()
+        self.coded, self.num_iter, self.device, self.symbols = self.mcs.coded, num_iter, device, symbols
+        m = self.mcs.bits_per_symbol
         self.scrambler = Scrambler(SCRAMBLER_SEED, keep_batch_constant=True, device=device)
         self.descrambler = Descrambler(self.scrambler, binary=False)
-        self.mapper = Mapper("qam", BITS_PER_SYMBOL, device=device)
-        self.demapper = Demapper("app", "qam", BITS_PER_SYMBOL, device=device)
+        self.mapper = Mapper("qam", m, device=device)
+        self.demapper = Demapper("app", "qam", m, device=device)
         self.codecs = torch.nn.ModuleDict()
 
-    def codec(self, k: int) -> tuple[torch.nn.Module, torch.nn.Module]:
-        """The cached ``(LDPC5GEncoder, decoder)`` pair for ``k`` information bits, ``n = 3 k``, the decoder of
-        :attr:`backend`."""
+    def codec(self, k: int, n: int | None = None) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """The cached ``(LDPC5GEncoder, decoder)`` pair for ``k`` information bits and ``n`` encoder output bits
+        (default: those of one codeword of ``k`` bits), the decoder of :attr:`backend`."""
         import importlib
 
         from sionna.phy.fec.ldpc import LDPC5GEncoder
 
-        key = str(k)
+        n = n or self.plan(k).encoded
+        key = f"{k}/{n}"
         if key not in self.codecs:
-            encoder = LDPC5GEncoder(k, 3 * k, num_bits_per_symbol=BITS_PER_SYMBOL, check_input=False,
+            encoder = LDPC5GEncoder(k, n, num_bits_per_symbol=self.mcs.bits_per_symbol, check_input=False,
                                     device=self.device)
             module, name = DECODER_BACKENDS[self.backend]
             options = {"workers": self.workers} if self.workers > 1 else {}
@@ -235,42 +270,55 @@ class DigitalLink(torch.nn.Module):
         return encoder, decoder
 
     def plan(self, num_bits: int) -> CodewordPlan:
-        """The :class:`CodewordPlan` this link uses for payloads of ``num_bits`` bits."""
-        return plan_codewords(num_bits, self.coded, self.max_k)
+        """The :class:`CodewordPlan` this link uses for payloads of ``num_bits`` bits; ``ValueError`` if it takes more
+        than :attr:`symbols`."""
+        plan = plan_codewords(num_bits, self.mcs, self.max_k)
+        if self.symbols is not None and plan.channel_symbols > self.symbols:
+            raise ValueError(f"a payload of {num_bits} bits takes {plan.channel_symbols} symbols with {self.mcs}, "
+                             f"more than the budget of {self.symbols}")
+        return plan
 
     def transmit(self, bits: torch.Tensor, snr_db: float | None,
                  generator: torch.Generator | list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Everything before the decoder: the codewords' information bits ``u`` (``[B C, k]``, padded) and the
-        channel logits of their code bits (``[B C, n]``)."""
+        channel logits of the encoder's code bits (``[B C, encoded]``; repeated bits added up)."""
         if bits.dim() != 2 or bits.numel() == 0:
             raise ValueError(f"empty payload or wrong shape: expected bits [B, n_bits], got {list(bits.shape)}")
         check_binary(bits)
         no = 0.0 if snr_db is None else snr_db_to_no(snr_db)
         plan = self.plan(bits.shape[1])
         u = F.pad(bits.to(self.device, torch.float32), (0, plan.padding_bits)).reshape(-1, plan.k)
-        c = self.codec(plan.k)[0](u) if self.coded else u
-        x = self.mapper(self.scrambler(c))
+        c = self.codec(plan.k, plan.encoded)[0](u) if self.coded else u
+        x = self.mapper(self.scrambler(c.repeat(1, math.ceil(plan.n / plan.encoded))[:, :plan.n]))
         if not isinstance(generator, (list, tuple)):
-            return u, self.channel_llr(x, no, generator)
+            return u, self.channel_llr(x, no, generator, plan)
         if len(generator) != bits.shape[0]:
             raise ValueError(f"{len(generator)} generators for {bits.shape[0]} payloads")
         # payload by payload: float kernels round by the position in the batch, and a payload must get exactly what
         # it gets sent alone
-        return u, torch.cat([self.channel_llr(part, no, g) for part, g in zip(x.split(plan.num_codewords), generator)])
+        return u, torch.cat([self.channel_llr(part, no, g, plan)
+                             for part, g in zip(x.split(plan.num_codewords), generator)])
 
-    def channel_llr(self, x: torch.Tensor, no: float, generator: torch.Generator | None) -> torch.Tensor:
-        """Symbols ``[N, n / 4]`` -> channel -> ZF -> APP demapper -> descrambler -> code-bit logits ``[N, n]``."""
+    def channel_llr(self, x: torch.Tensor, no: float, generator: torch.Generator | None,
+                    plan: CodewordPlan) -> torch.Tensor:
+        """Symbols ``[N, n / Q_m]`` -> channel -> ZF -> APP demapper -> descrambler -> code-bit logits ``[N, n]``,
+        the logits of repeated bits added up (``[N, encoded]``)."""
         y, h = self.channel(x, no, generator)
         x_hat, no_eff = zf_equalize(y, h, no)
-        return self.descrambler(self.demapper(x_hat, no_eff))
+        llr = self.descrambler(self.demapper(x_hat, no_eff))
+        if plan.n == plan.encoded:
+            return llr
+        repeats = math.ceil(plan.n / plan.encoded)
+        return F.pad(llr, (0, repeats * plan.encoded - plan.n)).reshape(-1, repeats, plan.encoded).sum(1)
 
-    def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The decoder: ``[N, n]`` channel logits -> ``[N, k]`` a-posteriori logits, ``[N]`` BP iterations and
-        ``[N]`` parity satisfied (uncoded: the channel logits, 0 iterations, ``False``)."""
+    def decode(self, llr: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The decoder: ``[N, encoded]`` channel logits of codewords of ``k`` information bits -> ``[N, k]``
+        a-posteriori logits, ``[N]`` BP iterations and ``[N]`` parity satisfied (uncoded: the channel logits, 0
+        iterations, ``False``)."""
         if not self.coded:
             none = torch.zeros(llr.shape[0], dtype=torch.int64)
             return llr, none, none.bool().to(llr.device)
-        decoder = self.codec(llr.shape[1] // 3)[1]
+        decoder = self.codec(k, llr.shape[1])[1]
         parts = [decoder(part) for part in llr.split(max(1, DECODER_CHUNK // llr.shape[1]))]
         return tuple(torch.cat(p) for p in zip(*parts))
 
@@ -283,7 +331,7 @@ class DigitalLink(torch.nn.Module):
              generator: torch.Generator | list | None = None) -> tuple[torch.Tensor, list[LinkStats], Posterior]:
         """``forward`` with ``soft=True``, but with one :class:`LinkStats` per payload (a list of ``B``)."""
         u, llr = self.transmit(bits, snr_db, generator)
-        u_llr, iterations, valid = self.decode(llr)
+        u_llr, iterations, valid = self.decode(llr, u.shape[1])
         u_hat = (u_llr >= 0).float()
         batch, num_bits = bits.shape
         plan = self.plan(num_bits)
@@ -291,11 +339,23 @@ class DigitalLink(torch.nn.Module):
         bit_errors = (received != u.reshape(batch, -1)[:, :num_bits]).sum(1).tolist()
         codeword_errors = (u_hat != u).any(dim=1).reshape(batch, -1).sum(1).tolist()
         iterations = iterations.reshape(batch, -1).sum(1).tolist()
-        stats = [LinkStats(plan.channel_symbols, plan.padding_bits, num_bits, e, plan.num_codewords, c, i)
+        symbols = self.symbols or plan.channel_symbols
+        stats = [LinkStats(symbols, plan.padding_bits, num_bits, e, plan.num_codewords, c, i)
                  for e, c, i in zip(bit_errors, codeword_errors, iterations)]
         reliable = valid[:, None].expand(-1, plan.k).reshape(batch, -1)[:, :num_bits]
         return received, stats, Posterior(u_llr.reshape(batch, -1)[:, :num_bits], reliable)
 
+    def describe(self) -> dict:
+        """JSON-able: the link as results files record it (``channel`` spec, the MCS's fields, ``symbols``, decoder
+        settings, ``text``: one line)."""
+        decoding = f", at most {self.num_iter} BP iterations ({self.decoder})" if self.coded else ""
+        budget = f", {self.symbols} symbols per image" if self.symbols else ""
+        fading = ", block fading" if self.channel.block_fading else ""
+        return {"channel": self.channel.spec, "block_fading": self.channel.block_fading, **self.mcs.describe(),
+                "symbols": self.symbols, "num_iter": self.num_iter, "decoder": self.decoder, "max_k": self.max_k,
+                "decoder_backend": self.backend, "decoder_workers": self.workers,
+                "text": f"{self.channel.spec}{fading}, {self.mcs}{decoding}, ZF{budget}"}
+
     def extra_repr(self) -> str:
-        return (f"coded={self.coded}, num_iter={self.num_iter}, decoder={self.decoder!r}, max_k={self.max_k}, "
-                f"device={self.device!r}, backend={self.backend!r}, workers={self.workers}")
+        return (f"{self.mcs}, symbols={self.symbols}, num_iter={self.num_iter}, decoder={self.decoder!r}, "
+                f"max_k={self.max_k}, device={self.device!r}, backend={self.backend!r}, workers={self.workers}")

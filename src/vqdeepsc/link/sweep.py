@@ -8,16 +8,19 @@ from collections.abc import Sequence
 
 import torch
 
+from .channel import FlatFadingChannel, Rician
+from .mcs import MCS, PAPER
 from .phy import MAX_K, DigitalLink
 
 CALL_BITS = 2**17
 """Payload bits per link call: bounds memory, the decoder batches on its own."""
 
 
-def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: float | None = None,
-              block_fading: bool = False, coded: bool = True, num_iter: int = 20, num_bits: int = 100_000,
-              payload_bits: int = 20032, decoder: str = "early", max_k: int = MAX_K, seed: int = 0,
-              device: str = "cpu", backend: str | None = None, workers: int = 1, progress=None) -> dict:
+def ber_sweep(snr_db: Sequence[float], channel: FlatFadingChannel | str = "awgn", *,
+              rician_factor: float | None = None, block_fading: bool = False, coded: bool = True, num_iter: int = 20,
+              num_bits: int = 100_000, payload_bits: int = 20032, decoder: str = "early", max_k: int = MAX_K,
+              seed: int = 0, device: str = "cpu", backend: str | None = None, workers: int = 1, mcs: MCS = PAPER,
+              progress=None) -> dict:
     """Send ``num_bits`` random bits at every SNR and count the errors.
 
     The bits go in payloads of at most ``payload_bits`` (default: one 4-scale image, 20032 bits, i.e. three
@@ -26,9 +29,13 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
     (e.g. a ``tqdm`` bar) is given the total by ``progress.reset(total=...)`` and each call's bits by
     ``progress.update(n)``.
 
-    :output: JSON-able dict with ``channel``, ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error rate),
-        ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``,
-        ``decoder_backend``, ``k``,
+    ``channel`` is a :class:`~.channel.FlatFadingChannel` or its spec (``rician_factor`` and ``block_fading`` for a
+    spec), ``mcs`` the modulation and code rate (``coded=False``: its modulation alone).
+
+    :output: JSON-able dict with ``channel`` (its name), ``coded``, ``snr_db``, ``ber``, ``bler`` (codeword error
+        rate), ``bits``, and ``rician_factor``, ``block_fading``, ``num_iter``, ``decoder``, ``max_k``,
+        ``decoder_backend``, ``k``, ``n`` (code bits per codeword), ``scheme`` (the MCS in words) and the MCS's
+        fields (:meth:`~.mcs.MCS.describe`),
         ``payload_bits``, ``codewords`` (per SNR), ``bit_errors``, ``codeword_errors``, ``iterations`` (mean BP
         iterations per codeword), ``seconds`` (link wall time) (lists over SNR), ``seed``.
     """
@@ -36,7 +43,8 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
         raise ValueError(f"need a positive number of bits and payload bits, got {num_bits} and {payload_bits}")
     if not snr_db:
         raise ValueError("no SNR to sweep")
-    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, decoder, max_k, device, backend, workers)
+    link = DigitalLink(channel, rician_factor, block_fading, coded, num_iter, decoder, max_k, device, backend, workers,
+                       mcs=mcs)
     payloads = math.ceil(num_bits / payload_bits)
     payload_bits = math.ceil(num_bits / payloads)
     per_call = max(1, CALL_BITS // payload_bits)
@@ -58,11 +66,14 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
         iterations.append(sum(s.iterations for s in stats) / sum(s.num_codewords for s in stats))
     codewords = sum(s.num_codewords for s in stats)
     bits = payloads * payload_bits
+    plan, channel = link.plan(payload_bits), link.channel
     return {
-        "channel": channel, "coded": coded, "snr_db": list(snr_db),
+        "channel": channel.name, "coded": link.coded, "snr_db": list(snr_db),
         "ber": [e / bits for e in bit_errors], "bler": [e / codewords for e in codeword_errors], "bits": bits,
-        "rician_factor": rician_factor, "block_fading": block_fading, "num_iter": num_iter, "decoder": decoder,
-        "max_k": max_k, "decoder_backend": link.backend, "k": link.plan(payload_bits).k,
+        "rician_factor": channel.r if isinstance(channel, Rician) else None,
+        "block_fading": channel.block_fading, "num_iter": num_iter, "decoder": decoder,
+        "max_k": max_k, "decoder_backend": link.backend, "k": plan.k, "n": plan.n, "scheme": str(link.mcs),
+        **link.mcs.describe(),
         "payload_bits": payload_bits, "codewords": codewords,
         "bit_errors": bit_errors, "codeword_errors": codeword_errors, "iterations": iterations,
         "seconds": seconds, "seed": seed,
@@ -70,13 +81,12 @@ def ber_sweep(snr_db: Sequence[float], channel: str = "awgn", *, rician_factor: 
 
 
 def describe(result: dict) -> str:
-    """One line naming the link of a sweep, e.g. ``rician (r=2), block fading, LDPC 1/3 + 16-QAM``."""
+    """One line naming the link of a sweep, e.g. ``rician (r=2), block fading, 5G LDPC 1/3 + 16-QAM (k = 6680, ...)``."""
     name = result["channel"] + (f" (r={result['rician_factor']:g})" if result["rician_factor"] is not None else "")
     fading = ", block fading" if result["block_fading"] else ""
     decoding = f"{result['decoder']}, at most {result['num_iter']}" if result["decoder"] == "early" else result["num_iter"]
-    scheme = (f"5G LDPC 1/3 (k = {result['k']}, {decoding} it.) + 16-QAM" if result["coded"]
-              else "uncoded 16-QAM")
-    return f"{name}{fading}, {scheme}"
+    scheme = result.get("scheme", "5G LDPC 1/3 + 16-QAM" if result["coded"] else "uncoded 16-QAM")
+    return f"{name}{fading}, {scheme}" + (f" (k = {result['k']}, {decoding} it.)" if result["coded"] else "")
 
 
 def format_sweep(result: dict) -> str:
