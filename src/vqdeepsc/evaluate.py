@@ -22,7 +22,9 @@ from torch import Tensor
 
 from .budget import bit_budget
 from .index_search import NEAREST_CODEWORDS, IndexSearch
+from .link.adaptation import LinkAdaptation
 from .link.channel import FlatFadingChannel, Rician, parse_channel
+from .link.mcs import MCS, PAPER
 from .link.phy import DigitalLink, payload_capacity
 from .metrics import image_scores
 from .models.system import VQDeepSC
@@ -62,7 +64,8 @@ class Evaluation:
                  snr_db: list[float], upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
                  link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
-                 image_ids: list[int] | None = None, index_search: IndexSearch = NEAREST_CODEWORDS):
+                 image_ids: list[int] | None = None, index_search: IndexSearch = NEAREST_CODEWORDS,
+                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None):
         if not model.preset.quantized:
             raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
         if "upper" in methods and (upper is None or upper.preset.quantized):
@@ -79,30 +82,61 @@ class Evaluation:
         self.image_ids = list(range(len(images))) if image_ids is None else list(image_ids)
         self.grid, self.seed = grid, seed
         self.device = next(model.parameters()).device
-        self.links = {c.name: DigitalLink(c, device=str(self.device), **(link_options or {})) for c in fading}
-        link = next(iter(self.links.values()))
+        options = dict(link_options or {})
+        mcs = options.pop("mcs", PAPER)
+        self.adaptation = mcs if isinstance(mcs, LinkAdaptation) else None
+        if self.adaptation and not options.get("symbols"):
+            raise ValueError("an adaptive MCS needs a channel bandwidth: --symbols S or --cbr X")
+        if family is not None and not self.adaptation:
+            raise ValueError("a family of models adapts to the link: it needs an adaptive MCS")
+        self.fading = {c.name: c for c in fading}
+        self.link_options, self.links = {"device": str(self.device), **options}, {}
+        self.mcs = self.adaptation.schemes[0] if self.adaptation else mcs
+        link = self.link(self.channels[0], self.mcs)
         self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
-        if any(m.startswith("vq") for m in methods):
+        if any(m.startswith("vq") for m in methods) and not self.adaptation:
             link.plan(self.budget)  # refuses a payload over the symbol budget before any work
         classic_bits = payload_capacity(link.symbols, link.mcs, link.max_k) if link.symbols else self.budget
         self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
                                     upper=upper, robust=robust, dequantize=dequantize, index_search=index_search,
-                                    classic_bits=classic_bits)
+                                    classic_bits=classic_bits, family=family)
         self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
         rician = [c.r for c in fading if isinstance(c, Rician)]
-        mcs = link.mcs
-        scheme = f"5G LDPC {mcs.rate_text} (at most {link.num_iter} BP iterations) + " if mcs.coded else "uncoded "
+        if self.adaptation:
+            scheme = f"adaptive 5G NR MCS (table {self.adaptation.table})"
+            described = f"{scheme}: 5G LDPC (at most {link.num_iter} BP iterations) + QAM, ZF"
+        else:
+            coding = f"5G LDPC {mcs.rate_text} (at most {link.num_iter} BP iterations) + " if mcs.coded else "uncoded "
+            scheme = str(mcs)
+            described = (f"MCS {mcs.index} (table {mcs.table}): " if mcs.index is not None else "") \
+                + f"{coding}{mcs.modulation}, ZF"
         self.settings = {
             "preset": model.preset.name, "images": len(images), "methods": methods, "channels": self.channels,
             "snr_db": self.snr_db, "rician_factor": rician[0] if rician else rician_factor, "fading": "per symbol",
-            "link": (f"MCS {mcs.index} (table {mcs.table}): " if mcs.index is not None else "")
-            + f"{scheme}{mcs.modulation}, ZF", "decoder": link.decoder,
+            "link": described, "decoder": link.decoder,
             "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
             "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions(),
             "index_search": {"steps": index_search.steps, "lr": index_search.lr} if index_search.steps else None,
-            "scheme": str(mcs), "mcs": mcs.index, "mcs_table": mcs.table, "symbols": link.symbols,
-            "classic_bits": classic_bits if link.symbols else None}
+            "scheme": scheme, "mcs": "adaptive" if self.adaptation else mcs.index,
+            "mcs_table": self.adaptation.table if self.adaptation else mcs.table, "symbols": link.symbols,
+            "classic_bits": classic_bits if link.symbols and not self.adaptation else None,
+            "family": self.senders["vq"].budgets if family is not None and "vq" in methods else None}
         self.grid_channel = "awgn" if "awgn" in self.channels else self.channels[0]
+
+    def link(self, channel: str, mcs: MCS) -> DigitalLink:
+        """The link of ``channel`` (a name) with ``mcs`` (built once)."""
+        if (channel, mcs) not in self.links:
+            self.links[channel, mcs] = DigitalLink(self.fading[channel], mcs=mcs, **self.link_options)
+        return self.links[channel, mcs]
+
+    def scheme(self, sender, channel: str, snr: float) -> MCS:
+        """The MCS ``sender`` transmits with on ``channel`` at ``snr``: the fixed one, or the adaptive choice among
+        those its payload fits."""
+        if not self.adaptation:
+            return self.mcs
+        link = self.link(channel, self.mcs)
+        return self.adaptation.select(self.fading[channel].spec, snr,
+                                      lambda mcs: sender.fits(link.symbols, mcs, link.max_k))
 
     def header(self, config: dict) -> dict:
         """The header of the point log: ``config``, settings, the images' indices and names (``config["files"]``),
@@ -114,15 +148,17 @@ class Evaluation:
     def point(self, channel: str, snr: float) -> dict:
         """One (channel, SNR) point: ``channel``, ``snr_db``, ``records`` (method -> per-image record; empty for a
         method without the link) and, with ``grid``, ``grid`` (method -> [G, 3, H, W] uint8)."""
-        link = self.links[channel]
         seeds = [link_seed(self.seed, channel, snr, i) for i in self.image_ids]
         records, kept = {}, {}
         for method, sender in self.senders.items():
             records[method] = {}
             if not sender.uses_link:
                 continue
+            link = self.link(channel, self.scheme(sender, channel, snr))
             x_hat, record = sender.send(link, snr, seeds)
             records[method] = {**image_scores(x_hat, self.images), **record}
+            if self.adaptation:
+                records[method]["mcs"] = [link.mcs.index] * len(seeds)
             if self.grid and channel == self.grid_channel:
                 kept[method] = _uint8(x_hat[:self.grid])
         return {"channel": channel, "snr_db": snr, "records": records, **({"grid": kept} if kept else {})}

@@ -29,10 +29,11 @@ from .metrics import METRICS
 
 FIELDS = ("preset", "method", "channel", "snr_db", "images", "ssim", "ssim_ci95", "psnr", "psnr_ci95", "ber", "bler",
           "frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols",
-          *(f"{m.key}{ci}" for m in METRICS if m.key not in ("ssim", "psnr") for ci in ("", "_ci95")))
+          *(f"{m.key}{ci}" for m in METRICS if m.key not in ("ssim", "psnr") for ci in ("", "_ci95")), "mcs")
 """Columns of ``results.csv`` (and keys of each row of ``results.json``): each metric's mean and 95 % CI half-width
 (SSIM and PSNR first, as before the other metrics existed), the link's rates and the payloads; empty / null where
-they do not apply (MS-SSIM on images under 97 pixels, a metric a results file made before it existed lacks)."""
+they do not apply (MS-SSIM on images under 97 pixels, a metric a results file made before it existed lacks);
+``mcs``, the TS 38.214 index an adaptive link chose (empty on a fixed link)."""
 RESULTS_FORMAT = "vqdeepsc-eval/1"
 LIBRARIES = ("vqdeepsc", "torch", "sionna-no-rt", "ldpc", "pillow", "numpy", "pytorch-msssim", "pillow-heif")
 POINTS_FILE = "points.jsonl"
@@ -42,7 +43,7 @@ GRID_PARTS = "grid-points"
 """Sub-folder of the kept reconstructions of every finished point, until ``grid.npz`` is written."""
 SUMS = {"ber": ("bit_errors", "num_bits"), "bler": ("codeword_errors", "num_codewords")}
 """Rates that are ratios of summed per-image counts."""
-MEANS = ("frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols")
+MEANS = ("frame_error_rate", "failure_rate", "quality", "excess_bits", "source_bits", "channel_symbols", "mcs")
 """Fields that are means of per-image values."""
 
 
@@ -65,7 +66,7 @@ def summarise(record: dict) -> dict:
     for metric in METRICS:
         if metric.key in record:
             row[metric.key], row[f"{metric.key}_ci95"] = mean_ci95(record[metric.key])
-    row.update({k: sum(record[a]) / sum(record[b]) for k, (a, b) in SUMS.items() if a in record})
+    row.update({k: sum(record[a]) / sum(record[b]) for k, (a, b) in SUMS.items() if a in record and sum(record[b])})
     row.update({k: sum(record[k]) / len(record[k]) for k in MEANS if k in record})
     return row
 

@@ -14,14 +14,17 @@ import functools
 import torch
 from torch import Tensor
 
-from .baselines import CODECS, fit_to_budget, get_codec, send_files, to_image
+from .baselines import CODECS, MID_GRAY, FittedImage, ReceivedFile, fit_to_budget, get_codec, send_files, to_image
 from .data import to_tensor
 from .index_search import NEAREST_CODEWORDS, IndexSearch
+from .link.phy import LinkStats, payload_capacity
 from .models.system import VQDeepSC
 from .receivers import RECEIVERS, Receiver, get_receiver
 from .transceiver import Transceiver, link_record, seeded
 
 VQ_LABEL = "VQ-DeepSC"
+CAPACITY = "capacity-"
+"""Prefix of the methods that deliver a classic codec's file at the channel's capacity (:class:`CapacitySender`)."""
 
 
 class Sender:
@@ -34,6 +37,11 @@ class Sender:
 
     def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
         raise NotImplementedError
+
+    def fits(self, symbols: int, mcs, max_k: int) -> bool:
+        """Whether the method can send in ``symbols`` channel symbols with ``mcs`` (a file that does not fit is a
+        failure, so a classic codec always can)."""
+        return True
 
 
 class VQSender(Sender):
@@ -49,6 +57,9 @@ class VQSender(Sender):
         reception = self.transceiver.receive(link, snr_db, seeds)
         return self.transceiver.reconstruct(self.receiver, reception), reception[2]
 
+    def fits(self, symbols, mcs, max_k):
+        return self.transceiver.bits.shape[1] <= payload_capacity(symbols, mcs, max_k)
+
 
 class UpperBound(Sender):
     """The network without quantization, noiseless, one image at a time (as the
@@ -63,36 +74,129 @@ class UpperBound(Sender):
 
 
 class ClassicSender(Sender):
-    """A classic codec's budget-fitted file per image (fitted once), padded to the budget and sent over the link,
-    ``batch`` files per link call.
+    """A classic codec's budget-fitted file per image, padded to the budget and sent over the link, ``batch`` files per
+    link call. The budget is ``budget_bits``, or, on a link with a symbol budget, every bit its symbols carry with its
+    MCS; files are fitted once per budget. A file over a symbol budget (even at the lowest quality) is not sent: it
+    counts as a failure (mid-gray).
 
     :input images: [N, 3, H, W] in [0, 1].
-    :attr noiseless: [N, 3, H, W], the local decode of the files.
-    :attr info: per-image ``quality``, ``excess_bits`` and ``source_bits`` of the files.
+    :attr noiseless: [N, 3, H, W], the local decode of the files fitted to ``budget_bits``.
+    :attr info: per-image ``quality``, ``excess_bits`` and ``source_bits`` of those files.
     """
 
     def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16):
         self.codec, self.budget_bits, self.size = get_codec(name), budget_bits, (images.shape[3], images.shape[2])
         self.name, self.label, self.batch = name, self.codec.label, batch
-        self.files = [fit_to_budget(self.codec, to_image(x), budget_bits) for x in images]
-        self.noiseless = torch.stack([to_tensor(self.codec.decode(f.data, self.size)) for f in self.files])
-        self.info = {"quality": [f.quality for f in self.files], "excess_bits": [f.excess_bits for f in self.files],
-                     "source_bits": [8 * len(f.data) for f in self.files]}
+        self.images, self._fitted = [to_image(x) for x in images], {}
+        self.files = self.fitted(budget_bits)
+        self.noiseless = torch.stack([self.decode(f.data) for f in self.files])
+        self.info = self.describe(self.files)
+
+    def fitted(self, bits: int) -> list:
+        """Every image's file fitted to ``bits`` (cached)."""
+        if bits not in self._fitted:
+            self._fitted[bits] = [fit_to_budget(self.codec, image, bits) for image in self.images]
+        return self._fitted[bits]
+
+    def decode(self, data: bytes) -> Tensor:
+        return to_tensor(self.codec.decode(data, self.size))
+
+    @staticmethod
+    def describe(files: list) -> dict:
+        return {"quality": [f.quality for f in files], "excess_bits": [f.excess_bits for f in files],
+                "source_bits": [8 * len(f.data) for f in files]}
+
+    def budget(self, link, snr_db: float) -> int:
+        """The bits a file may take on ``link`` at ``snr_db``."""
+        return payload_capacity(link.symbols, link.mcs, link.max_k) if link.symbols else self.budget_bits
 
     def send(self, link, snr_db, seeds):
-        got = [g for start in range(0, len(self.files), self.batch)
-               for g in send_files(self.codec, [f.data for f in self.files[start:start + self.batch]], link, snr_db,
-                                   self.size, payload_bits=self.budget_bits,
-                                   generators=[seeded(s, link) for s in seeds[start:start + self.batch]])]
-        return torch.stack([g.image for g in got]), {**link_record([g.stats for g in got]),
+        budget = max(1, self.budget(link, snr_db))
+        files = self.fitted(budget)
+        sent = [i for i, f in enumerate(files) if not (link.symbols and f.excess_bits)]
+        got = dict(zip(sent, self.deliver([files[i].data for i in sent], budget, link, snr_db, [seeds[i] for i in sent])))
+        unsent = ReceivedFile(torch.full((3, self.size[1], self.size[0]), MID_GRAY), True, True,
+                              LinkStats(link.symbols or 0, 0, 0, 0, 0, 0))
+        record = self.describe([f if i in got else FittedImage(b"", 0, f.excess_bits) for i, f in enumerate(files)])
+        got = [got.get(i, unsent) for i in range(len(files))]
+        return torch.stack([g.image for g in got]), {**link_record([g.stats for g in got]), **record,
                                                      "frame_error_rate": [int(g.changed) for g in got],
                                                      "failure_rate": [int(g.failed) for g in got]}
 
+    def deliver(self, files: list[bytes], budget: int, link, snr_db: float, seeds: list[int]) -> list[ReceivedFile]:
+        """The files over ``link``, padded to ``budget`` bits, ``batch`` per call."""
+        return [g for start in range(0, len(files), self.batch)
+                for g in send_files(self.codec, files[start:start + self.batch], link, snr_db, self.size,
+                                    payload_bits=budget,
+                                    generators=[seeded(s, link) for s in seeds[start:start + self.batch]])]
 
-METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS)
-"""``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``), ``vq-<receiver>`` with that
-receiver (:data:`~vqdeepsc.receivers.RECEIVERS`), ``vq-robust-<receiver>`` with it and a decoder trained for
-errors (``robust``); every VQ-DeepSC method sees the same receptions."""
+
+class CapacitySender(ClassicSender):
+    """The ideal of separation: a classic codec's largest file whose bits fit the link's symbols times the channel's
+    capacity at the SNR (``log2(1 + SNR)`` on AWGN, the ergodic capacity on fading channels), delivered without
+    errors (no code reaches capacity: an upper bound for every digital scheme with this codec). Needs a link with a
+    symbol budget."""
+
+    def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16):
+        super().__init__(name.removeprefix(CAPACITY), images, budget_bits, batch)
+        self.name, self.label = name, f"{self.codec.label} at capacity (ideal)"
+
+    def budget(self, link, snr_db):
+        if not link.symbols:
+            raise ValueError(f"method {self.name} needs a channel bandwidth: --symbols S or --cbr X")
+        return int(link.symbols * link.channel.capacity(snr_db))
+
+    def deliver(self, files, budget, link, snr_db, seeds):
+        from .link.phy import LinkStats
+
+        return [ReceivedFile(self.decode(data), False, False, LinkStats(link.symbols, 0, 0, 0, 0, 0)) for data in files]
+
+
+class AdaptiveVQSender(Sender):
+    """Rate-adaptive VQ-DeepSC: a family of models of different bit budgets sharing the link; on each link it sends
+    the model with the most bits that fit the link's symbols with its MCS (:meth:`fits` says whether any does), and
+    each model's receiver decodes frames with a failed codeword by its decoder trained for errors.
+
+    :param members: ``(transceiver, receiver)`` per model, on the same images; of two with the same bits per image,
+        the first.
+    :attr noiseless, info: those of the model with the most bits.
+    """
+
+    name, label = "vq", VQ_LABEL
+
+    def __init__(self, members: list[tuple[Transceiver, Receiver]]):
+        by_bits = {}
+        for member in members:
+            by_bits.setdefault(member[0].bits.shape[1], member)
+        self.members = [by_bits[b] for b in sorted(by_bits)]
+        self.noiseless, self.info = self.members[-1][0].noiseless, self.members[-1][0].info
+
+    @property
+    def budgets(self) -> list[int]:
+        """Bits per image of the models, fewest first."""
+        return [t.bits.shape[1] for t, _ in self.members]
+
+    def member(self, symbols: int, mcs, max_k: int) -> tuple[Transceiver, Receiver] | None:
+        """The model with the most bits whose payload takes at most ``symbols`` with ``mcs`` (``None`` if none)."""
+        bits = payload_capacity(symbols, mcs, max_k)
+        fitting = [m for m in self.members if m[0].bits.shape[1] <= bits]
+        return fitting[-1] if fitting else None
+
+    def fits(self, symbols: int, mcs, max_k: int) -> bool:
+        return self.member(symbols, mcs, max_k) is not None
+
+    def send(self, link, snr_db, seeds):
+        transceiver, receiver = self.member(link.symbols, link.mcs, link.max_k)
+        reception = transceiver.receive(link, snr_db, seeds)
+        return transceiver.reconstruct(receiver, reception), {**reception[2], **transceiver.info}
+
+
+METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS,
+           *(f"{CAPACITY}{c}" for c in CODECS))
+"""``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``; with a ``family``, the rate-adaptive
+VQ-DeepSC), ``vq-<receiver>`` with that receiver (:data:`~vqdeepsc.receivers.RECEIVERS`), ``vq-robust-<receiver>``
+with it and a decoder trained for errors (``robust``); every VQ-DeepSC method sees the same receptions.
+``capacity-<codec>``: the codec's file at the channel's capacity (:class:`CapacitySender`)."""
 
 
 def parse_methods(text: str) -> list[str]:
@@ -107,21 +211,29 @@ def parse_methods(text: str) -> list[str]:
 def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_bits: int, batch: int = 16,
                  upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  dequantize: str = "soft", index_search: IndexSearch = NEAREST_CODEWORDS,
-                 classic_bits: int | None = None) -> dict[str, Sender]:
+                 classic_bits: int | None = None,
+                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None) -> dict[str, Sender]:
     """method name -> its sender; the VQ-DeepSC methods share one transceiver (its indices chosen by
-    ``index_search``), a classic codec gets ``classic_bits`` (default ``budget_bits``, VQ-DeepSC's). ``images`` on
-    the model's device."""
+    ``index_search``), a classic codec gets ``classic_bits`` (default ``budget_bits``, VQ-DeepSC's). With ``family``
+    (``(model, robust)`` pairs besides ``model`` and ``robust``), ``vq`` is the rate-adaptive VQ-DeepSC of them all,
+    each decoding failed frames with the robust version of ``dequantize``. ``images`` on the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]
     transceiver = Transceiver(model, images, batch, index_search) if vq else None
     senders = {}
     for method in methods:
-        if method in vq:
+        if method == "vq" and family is not None:
+            name = dequantize if dequantize.startswith("robust-") else f"robust-{dequantize}"
+            members = [(transceiver, get_receiver(name, robust))] + [
+                (Transceiver(m, images, batch, index_search), get_receiver(name, r)) for m, r in family]
+            senders[method] = AdaptiveVQSender(members)
+        elif method in vq:
             receiver = get_receiver(dequantize if method == "vq" else method[3:], robust)
             senders[method] = VQSender(method, transceiver, receiver, VQ_LABEL if method == "vq" else None)
         elif method == "upper":
             senders[method] = UpperBound(upper, images)
         else:
-            senders[method] = ClassicSender(method, images.cpu(), classic_bits or budget_bits, batch)
+            kind = CapacitySender if method.startswith(CAPACITY) else ClassicSender
+            senders[method] = kind(method, images.cpu(), classic_bits or budget_bits, batch)
     return senders
 
 
@@ -131,4 +243,5 @@ def labels() -> dict[str, str]:
     out = {"vq": VQ_LABEL, **{f"vq-{r.name}": f"{VQ_LABEL}, {r.label}" for r in RECEIVERS.values()},
            **{f"vq-robust-{r.name}": f"{VQ_LABEL}, {r.label}, decoder trained for errors" for r in RECEIVERS.values()},
            UpperBound.name: UpperBound.label}
-    return {**out, **{name: get_codec(name).label for name in CODECS}}
+    return {**out, **{name: get_codec(name).label for name in CODECS},
+            **{f"{CAPACITY}{name}": f"{get_codec(name).label} at capacity (ideal)" for name in CODECS}}

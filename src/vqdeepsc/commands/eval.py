@@ -27,6 +27,10 @@ def add_arguments(parser):
            "(each receiver, side by side on the same channel draws), vq-robust-hard, vq-robust-soft, "
            "vq-robust-soft-erasures (with the --robust decoder), upper, jpeg, webp, jpeg2000, avif, heif "
            "(default vq,upper,jpeg)")
+    a("--family", default="small-4,small-3", metavar="NAME[,NAME]",
+      help="with --mcs adaptive, the models of the rate-adaptive VQ-DeepSC (method vq) besides --model: each link "
+           "sends the one with the most bits that fit, and each decodes failed frames by its decoder trained for "
+           "errors, <name>-robust (default small-4,small-3, the shipped ones; --model's own is --robust)")
     a("--out", required=True, help="output folder: results.csv, results.json, table1.md, points.jsonl (and grid.npz)")
     a("--limit", type=int, metavar="N", help="only N images of the split (a fixed random sample)")
     a("--shard", metavar="I/N", help="evaluate only the I-th of N equal parts of the images (0-based), to run the "
@@ -95,6 +99,7 @@ def run(args):
     robust = _companion(args, "robust", any("robust" in m for m in methods + [args.dequantize]),
                         "the robust receivers need a decoder trained for errors: pass --robust NAME_OR_PATH")
     get_receiver(args.dequantize, robust[0])
+    family = _family(args, methods)
     images, names = load_images(args.data, args.split, args.limit, args.crop)
     ids = list(range(len(names)))
     if shard:
@@ -102,13 +107,29 @@ def run(args):
         if not ids:
             raise ValueError(f"--shard {args.shard}: no images in this part of {len(names)}")
         images, names = images[ids], [names[i] for i in ids]
+    if family is not None and robust[0] is None:
+        robust = _companion(args, "robust", True, "the rate-adaptive VQ-DeepSC decodes failed frames by a decoder "
+                            "trained for errors: pass --robust NAME_OR_PATH")
     config = {"model": model_record, "upper": upper[1], "robust": robust[1], "data": str(Path(args.data).resolve()),
+              "family": [[m[1], r[1]] for m, r in family] if family else None,
               "split": args.split, "files": names, "limit": args.limit, "crop": args.crop, "shard": shard}
     out = Path(args.out)
     with FolderLock(out, "results folder"):
         if not args.resume:
             claim_results_folder(out, args.overwrite)
-        _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out, search)
+        _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out, search,
+                  [(m[0], r[0]) for m, r in family] if family else None)
+
+
+def _family(args, methods) -> list | None:
+    """``[((model, record), (robust, record))]`` of ``--family`` without ``--model`` (``None`` unless ``--mcs
+    adaptive`` with method vq)."""
+    from ..zoo import resolve_model
+
+    if args.mcs != "adaptive" or "vq" not in methods:
+        return None
+    names = [n.strip() for n in args.family.split(",") if n.strip() and n.strip() != args.model]
+    return [(resolve_model(n, args.device), resolve_model(f"{n}-robust", args.device)) for n in names]
 
 
 def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
@@ -143,7 +164,7 @@ def claim_results_folder(out, overwrite: bool) -> None:
     shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
 
 
-def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out, search):
+def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out, search, family):
     import json
     import shutil
     import time
@@ -163,8 +184,7 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
                             rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
                             link_options=link_options(args, args.crop, args.crop), dequantize=args.dequantize,
-                            image_ids=ids,
-                            index_search=search)
+                            image_ids=ids, index_search=search, family=family)
     header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)
     old, points = log.read()

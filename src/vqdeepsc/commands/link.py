@@ -10,6 +10,7 @@ MAX_PAYLOAD_BITS = 2**25
 """Longest payload of ``link --payload-bits``: more than the index bits of a 4096 x 4096 image."""
 MAX_WORKERS = 256
 MAX_ITERATIONS = 1000
+ADAPTIVE = "adaptive"
 MAX_SYMBOLS = 2**26
 """Most channel symbols per image of ``--symbols``."""
 
@@ -35,7 +36,9 @@ def add_mcs_arguments(parser):
     """``--mcs`` and ``--mcs-table``: the modulation and code rate of every command that uses the link."""
     parser.add_argument("--mcs", metavar="N", default=None,
                         help="5G NR modulation and coding scheme, an index of TS 38.214's --mcs-table (e.g. 10: 16-QAM, "
-                             "LDPC 340/1024); default: the paper's 16-QAM with LDPC rate exactly 1/3")
+                             "LDPC 340/1024), or adaptive (eval, send, demo, with --symbols or --cbr: at each SNR the "
+                             "MCS with the most bits per symbol whose measured BLER-1e-2 threshold is at or below it); "
+                             "default: the paper's 16-QAM with LDPC rate exactly 1/3")
     parser.add_argument("--mcs-table", type=int, choices=(1, 2), default=1,
                         help="TS 38.214 MCS table: 1 (QPSK to 64-QAM, default) or 2 (up to 256-QAM)")
 
@@ -68,8 +71,15 @@ def link_options(args, height: int | None = None, width: int | None = None) -> d
 
     backend = args.decoder_backend or default_backend(getattr(args, "device", "cpu"), args.decoder)
     workers = args.decoder_workers or (os.cpu_count() or 1 if backend == "cpp" else 1)
-    options = {"decoder": args.decoder, "max_k": args.max_k, "backend": backend, "workers": workers,
-               "mcs": parse_mcs(args.mcs, args.mcs_table)}
+    if args.mcs == ADAPTIVE:
+        from ..link.adaptation import LinkAdaptation
+
+        if height is None:
+            raise ValueError("--mcs adaptive chooses an MCS per SNR for images: use it with eval, send or demo")
+        mcs = LinkAdaptation(table=args.mcs_table)
+    else:
+        mcs = parse_mcs(args.mcs, args.mcs_table)
+    options = {"decoder": args.decoder, "max_k": args.max_k, "backend": backend, "workers": workers, "mcs": mcs}
     if height is not None:
         options["symbols"] = channel_symbols(args, height, width)
     return options

@@ -25,7 +25,9 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ..imagefile import load_image, load_quantized, output_format, save_image, send_image
+    from ..imagefile import image_to_bits, load_image, load_quantized, output_format, save_image, send_image
+    from ..link.mcs import MCS
+    from ..link.phy import payload_capacity
     from ..link.channel import parse_channel
     from ..link.phy import DigitalLink
     from ..metrics import METRICS, image_scores
@@ -43,6 +45,12 @@ def run(args):
         robust, _ = load_quantized(args.robust or f"{args.model}-robust")
         check_same_transmitter(model, robust)
     receiver = get_receiver(args.dequantize, robust)
+    if not isinstance(options["mcs"], MCS):  # adaptive: the MCS this SNR allows the model's payload
+        if not options.get("symbols"):
+            raise ValueError("an adaptive MCS needs a channel bandwidth: --symbols S or --cbr X")
+        bits = image_to_bits(model, image, search).shape[1]
+        options["mcs"] = options["mcs"].select(channel.spec, args.snr, lambda m: bits <= payload_capacity(
+            options["symbols"], m, options["max_k"]))
     link = DigitalLink(channel, **options)
     got = send_image(model, image, link, args.snr, args.seed, receiver, search)
     save_image(got.image, args.output)

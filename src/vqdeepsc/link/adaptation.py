@@ -1,0 +1,64 @@
+"""Adaptive modulation and coding: the transmitter knows the average SNR (as an adaptive link does) and sends with
+the highest-throughput MCS whose measured threshold on that channel is at or below it.
+
+The thresholds are the SNRs at which each MCS reaches a codeword error rate of 1e-2 with the codewords of a 4-scale
+image's payload (20032 bits), measured on this link by ``vqdeepsc mcs --measure`` and shipped in
+``mcs_thresholds.json`` (``results/link/mcs/`` holds the measurement and its commands). Throughput is information
+bits per symbol, ``Q_m R``: in table 1 it is not monotone in the index (MCS 16, 16-QAM, carries more than MCS 17,
+64-QAM).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from .mcs import MCS, mcs_table
+
+SHIPPED = Path(__file__).with_name("mcs_thresholds.json")
+"""The thresholds the package ships."""
+TARGET = "1e-02"
+"""The codeword error rate an adaptive link aims under."""
+
+
+class LinkAdaptation:
+    """Chooses the MCS of table ``table`` for a channel and an SNR.
+
+    :param entries: measured thresholds (entries of :class:`~.thresholds.ThresholdTable`; default: the shipped ones).
+    :param table: the TS 38.214 MCS table to choose from.
+    :param payload_bits: the payload size whose thresholds are used.
+    """
+
+    def __init__(self, entries: list[dict] | None = None, table: int = 1, payload_bits: int = 20032):
+        if entries is None:
+            entries = json.loads(SHIPPED.read_text())["entries"] if SHIPPED.is_file() else []
+        self.table, self.schemes = table, mcs_table(table)
+        self.thresholds: dict[str, dict[int, float | None]] = {}
+        for e in entries:
+            if e["mcs_table"] == table and e["payload_bits"] == payload_bits and e["mcs"] is not None:
+                self.thresholds.setdefault(e["channel"], {})[e["mcs"]] = e[TARGET]
+
+    def threshold(self, channel: str, mcs: MCS) -> float:
+        """The SNR in dB at which ``mcs`` reaches BLER 1e-2 on channel spec ``channel`` (``inf`` if it never does);
+        ``ValueError`` if it was not measured."""
+        measured = self.thresholds.get(channel, {})
+        if mcs.index not in measured:
+            known = ", ".join(sorted(self.thresholds)) or "none"
+            raise ValueError(f"no measured threshold of {mcs} on {channel} (measured channels: {known}); measure it "
+                             f"with vqdeepsc mcs --table {self.table} --measure FILE --channels {channel}")
+        value = measured[mcs.index]
+        return float("inf") if value is None else value
+
+    def select(self, channel: str, snr_db: float, fits: Callable[[MCS], bool] = lambda mcs: True) -> MCS:
+        """The MCS for a payload on channel spec ``channel`` at Es/N0 ``snr_db``: of the schemes for which ``fits``
+        holds, the one with the most information bits per symbol whose threshold is at or below ``snr_db``; if none
+        is, the one with the lowest threshold (the most robust the payload allows). ``ValueError`` if ``fits``
+        holds for none."""
+        usable = [m for m in self.schemes if fits(m)]
+        if not usable:
+            raise ValueError(f"the payload fits no MCS of table {self.table} in this channel bandwidth")
+        reliable = [m for m in usable if self.threshold(channel, m) <= snr_db]
+        if reliable:
+            return max(reliable, key=lambda m: (m.efficiency, -m.index))
+        return min(usable, key=lambda m: (self.threshold(channel, m), m.index))
