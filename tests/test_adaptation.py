@@ -99,3 +99,26 @@ def test_capacity_needs_a_bandwidth(family):
     models, images = family
     with pytest.raises(ValueError, match="needs a channel bandwidth"):
         Evaluation(models["small-4"], images, methods=["capacity-heif"], channels=["rayleigh"], snr_db=[0.0]).run()
+
+
+def test_the_oracle_tries_the_adaptive_choice_and_its_neighbours_and_never_does_worse(family):
+    adaptation = LinkAdaptation(synthetic())
+    tried = adaptation.candidates("awgn", 8.0, lambda m: payload_capacity(400, m))
+    chosen = adaptation.select("awgn", 8.0)
+    assert tried[0] == chosen and len({payload_capacity(400, m) for m in tried[1:]}) == len(tried) - 1
+    assert all(adaptation.threshold("awgn", m) <= 8.0 + 1.5 for m in tried)
+    # a payload only three schemes can carry, all reliable: the adaptive choice and the next most efficient
+    only_three = lambda m: 476 if m.index in (20, 21, 22) else None  # noqa: E731
+    assert adaptation.candidates("awgn", 30.0, only_three) == [get_mcs(22), get_mcs(21)]
+
+    models, images = family
+    options = dict(methods=["vq", "jpeg"], channels=["awgn"], snr_db=[12.0], robust=models["small-4"],
+                   family=[(models["small-3"], models["small-3"])])
+    rows = {}
+    for oracle in (False, True):
+        result = Evaluation(models["small-4"], images, **options, link_options={
+            "mcs": LinkAdaptation(synthetic(), oracle=oracle), "symbols": 400}).run()
+        rows[oracle] = {r["method"]: r for r in result["results"]}
+    assert result["settings"]["mcs"] == "oracle" and "oracle" in result["settings"]["scheme"]
+    for method in ("vq", "jpeg"):  # the adaptive choice is one of the oracle's, on the same channel draws
+        assert rows[True][method]["ssim"] >= rows[False][method]["ssim"]

@@ -103,7 +103,8 @@ class Evaluation:
         self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
         rician = [c.r for c in fading if isinstance(c, Rician)]
         if self.adaptation:
-            scheme = f"adaptive 5G NR MCS (table {self.adaptation.table})"
+            kind = "oracle (best of the MCS near the SNR, by SSIM)" if self.adaptation.oracle else "adaptive"
+            scheme = f"{kind} 5G NR MCS (table {self.adaptation.table})"
             described = f"{scheme}: 5G LDPC (at most {link.num_iter} BP iterations) + QAM, ZF"
         else:
             coding = f"5G LDPC {mcs.rate_text} (at most {link.num_iter} BP iterations) + " if mcs.coded else "uncoded "
@@ -117,7 +118,7 @@ class Evaluation:
             "decoder_backend": link.backend, "decoder_workers": link.workers, "dequantize": dequantize,
             "max_k": link.max_k, "seed": seed, "batch": batch, "versions": library_versions(),
             "index_search": {"steps": index_search.steps, "lr": index_search.lr} if index_search.steps else None,
-            "scheme": scheme, "mcs": "adaptive" if self.adaptation else mcs.index,
+            "scheme": scheme, "mcs": ("oracle" if self.adaptation.oracle else "adaptive") if self.adaptation else mcs.index,
             "mcs_table": self.adaptation.table if self.adaptation else mcs.table, "symbols": link.symbols,
             "classic_bits": classic_bits if link.symbols and not self.adaptation else None,
             "family": self.senders["vq"].budgets if family is not None and "vq" in methods else None}
@@ -129,14 +130,15 @@ class Evaluation:
             self.links[channel, mcs] = DigitalLink(self.fading[channel], mcs=mcs, **self.link_options)
         return self.links[channel, mcs]
 
-    def scheme(self, sender, channel: str, snr: float) -> MCS:
-        """The MCS ``sender`` transmits with on ``channel`` at ``snr``: the fixed one, or the adaptive choice among
-        those its payload fits."""
+    def schemes(self, sender, channel: str, snr: float) -> list[MCS]:
+        """The MCS ``sender`` transmits with on ``channel`` at ``snr``: the fixed one, the adaptive choice among those
+        its payload fits, or the oracle's candidates (the point keeps the one with the best mean SSIM)."""
         if not self.adaptation:
-            return self.mcs
-        link = self.link(channel, self.mcs)
-        return self.adaptation.select(self.fading[channel].spec, snr,
-                                      lambda mcs: sender.fits(link.symbols, mcs, link.max_k))
+            return [self.mcs]
+        link, spec = self.link(channel, self.mcs), self.fading[channel].spec
+        if self.adaptation.oracle:
+            return self.adaptation.candidates(spec, snr, lambda mcs: sender.payload(link.symbols, mcs, link.max_k))
+        return [self.adaptation.select(spec, snr, lambda mcs: sender.fits(link.symbols, mcs, link.max_k))]
 
     def header(self, config: dict) -> dict:
         """The header of the point log: ``config``, settings, the images' indices and names (``config["files"]``),
@@ -154,11 +156,15 @@ class Evaluation:
             records[method] = {}
             if not sender.uses_link:
                 continue
-            link = self.link(channel, self.scheme(sender, channel, snr))
-            x_hat, record = sender.send(link, snr, seeds)
-            records[method] = {**image_scores(x_hat, self.images), **record}
-            if self.adaptation:
-                records[method]["mcs"] = [link.mcs.index] * len(seeds)
+            tried = []
+            for mcs in self.schemes(sender, channel, snr):
+                link = self.link(channel, mcs)
+                x_hat, record = sender.send(link, snr, seeds)
+                record = {**image_scores(x_hat, self.images), **record}
+                if self.adaptation:
+                    record["mcs"] = [mcs.index] * len(seeds)
+                tried.append((sum(record["ssim"]) / len(seeds), -len(tried), x_hat, record))
+            _, _, x_hat, records[method] = max(tried, key=lambda t: t[:2])
             if self.grid and channel == self.grid_channel:
                 kept[method] = _uint8(x_hat[:self.grid])
         return {"channel": channel, "snr_db": snr, "records": records, **({"grid": kept} if kept else {})}

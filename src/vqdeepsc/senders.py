@@ -38,10 +38,13 @@ class Sender:
     def send(self, link, snr_db: float, seeds: list[int]) -> tuple[Tensor, dict]:
         raise NotImplementedError
 
+    def payload(self, symbols: int, mcs, max_k: int) -> int | None:
+        """The bits the method sends in ``symbols`` channel symbols with ``mcs`` (``None`` if it cannot): by default
+        all they carry (a classic codec's file; one that does not fit is a failure)."""
+        return payload_capacity(symbols, mcs, max_k)
+
     def fits(self, symbols: int, mcs, max_k: int) -> bool:
-        """Whether the method can send in ``symbols`` channel symbols with ``mcs`` (a file that does not fit is a
-        failure, so a classic codec always can)."""
-        return True
+        return self.payload(symbols, mcs, max_k) is not None
 
 
 class VQSender(Sender):
@@ -57,8 +60,9 @@ class VQSender(Sender):
         reception = self.transceiver.receive(link, snr_db, seeds)
         return self.transceiver.reconstruct(self.receiver, reception), reception[2]
 
-    def fits(self, symbols, mcs, max_k):
-        return self.transceiver.bits.shape[1] <= payload_capacity(symbols, mcs, max_k)
+    def payload(self, symbols, mcs, max_k):
+        bits = self.transceiver.bits.shape[1]
+        return bits if bits <= payload_capacity(symbols, mcs, max_k) else None
 
 
 class UpperBound(Sender):
@@ -182,8 +186,9 @@ class AdaptiveVQSender(Sender):
         fitting = [m for m in self.members if m[0].bits.shape[1] <= bits]
         return fitting[-1] if fitting else None
 
-    def fits(self, symbols: int, mcs, max_k: int) -> bool:
-        return self.member(symbols, mcs, max_k) is not None
+    def payload(self, symbols, mcs, max_k):
+        member = self.member(symbols, mcs, max_k)
+        return None if member is None else member[0].bits.shape[1]
 
     def send(self, link, snr_db, seeds):
         transceiver, receiver = self.member(link.symbols, link.mcs, link.max_k)

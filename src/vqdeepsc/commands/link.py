@@ -10,7 +10,7 @@ MAX_PAYLOAD_BITS = 2**25
 """Longest payload of ``link --payload-bits``: more than the index bits of a 4096 x 4096 image."""
 MAX_WORKERS = 256
 MAX_ITERATIONS = 1000
-ADAPTIVE = "adaptive"
+ADAPTIVE, ORACLE = "adaptive", "oracle"
 MAX_SYMBOLS = 2**26
 """Most channel symbols per image of ``--symbols``."""
 
@@ -37,7 +37,8 @@ def add_mcs_arguments(parser):
     parser.add_argument("--mcs", metavar="N", default=None,
                         help="5G NR modulation and coding scheme, an index of TS 38.214's --mcs-table (e.g. 10: 16-QAM, "
                              "LDPC 340/1024), or adaptive (eval, send, demo, with --symbols or --cbr: at each SNR the "
-                             "MCS with the most bits per symbol whose measured BLER-1e-2 threshold is at or below it); "
+                             "MCS with the most bits per symbol whose measured BLER-1e-2 threshold is at or below it), "
+                             "or oracle (eval, demo: the best of the MCS near each SNR, by mean SSIM, per method); "
                              "default: the paper's 16-QAM with LDPC rate exactly 1/3")
     parser.add_argument("--mcs-table", type=int, choices=(1, 2), default=1,
                         help="TS 38.214 MCS table: 1 (QPSK to 64-QAM, default) or 2 (up to 256-QAM)")
@@ -71,12 +72,12 @@ def link_options(args, height: int | None = None, width: int | None = None) -> d
 
     backend = args.decoder_backend or default_backend(getattr(args, "device", "cpu"), args.decoder)
     workers = args.decoder_workers or (os.cpu_count() or 1 if backend == "cpp" else 1)
-    if args.mcs == ADAPTIVE:
+    if args.mcs in (ADAPTIVE, ORACLE):
         from ..link.adaptation import LinkAdaptation
 
         if height is None:
-            raise ValueError("--mcs adaptive chooses an MCS per SNR for images: use it with eval, send or demo")
-        mcs = LinkAdaptation(table=args.mcs_table)
+            raise ValueError(f"--mcs {args.mcs} chooses an MCS per SNR for images: use it with eval, send or demo")
+        mcs = LinkAdaptation(table=args.mcs_table, oracle=args.mcs == ORACLE)
     else:
         mcs = parse_mcs(args.mcs, args.mcs_table)
     options = {"decoder": args.decoder, "max_k": args.max_k, "backend": backend, "workers": workers, "mcs": mcs}

@@ -46,6 +46,8 @@ def run(args):
         check_same_transmitter(model, robust)
     receiver = get_receiver(args.dequantize, robust)
     if not isinstance(options["mcs"], MCS):  # adaptive: the MCS this SNR allows the model's payload
+        if options["mcs"].oracle:
+            raise ValueError("--mcs oracle compares MCS over many images: use it with eval or demo")
         if not options.get("symbols"):
             raise ValueError("an adaptive MCS needs a channel bandwidth: --symbols S or --cbr X")
         bits = image_to_bits(model, image, search).shape[1]

@@ -20,6 +20,9 @@ SHIPPED = Path(__file__).with_name("mcs_thresholds.json")
 """The thresholds the package ships."""
 TARGET = "1e-02"
 """The codeword error rate an adaptive link aims under."""
+ORACLE_MARGIN_DB = 1.5
+"""The oracle does not try an MCS whose threshold is more than this above the SNR: there its codeword error rate
+is near 1 (the measured waterfalls fall from 1e-1 to 1e-2 within about 0.5 dB)."""
 
 
 class LinkAdaptation:
@@ -28,9 +31,13 @@ class LinkAdaptation:
     :param entries: measured thresholds (entries of :class:`~.thresholds.ThresholdTable`; default: the shipped ones).
     :param table: the TS 38.214 MCS table to choose from.
     :param payload_bits: the payload size whose thresholds are used.
+    :param oracle: an evaluation tries the :meth:`candidates` and keeps, per method, the one with the best mean SSIM
+        (``--mcs oracle``) instead of sending with :meth:`select` (``--mcs adaptive``).
     """
 
-    def __init__(self, entries: list[dict] | None = None, table: int = 1, payload_bits: int = 20032):
+    def __init__(self, entries: list[dict] | None = None, table: int = 1, payload_bits: int = 20032,
+                 oracle: bool = False):
+        self.oracle = oracle
         if entries is None:
             entries = json.loads(SHIPPED.read_text())["entries"] if SHIPPED.is_file() else []
         self.table, self.schemes = table, mcs_table(table)
@@ -62,3 +69,18 @@ class LinkAdaptation:
         if reliable:
             return max(reliable, key=lambda m: (m.efficiency, -m.index))
         return min(usable, key=lambda m: (self.threshold(channel, m), m.index))
+
+    def candidates(self, channel: str, snr_db: float, payload: Callable[[MCS], int | None]) -> list[MCS]:
+        """What the oracle tries (the envelope over MCS that Deep-JSCC papers plot): the adaptive choice, the most
+        efficient scheme below it, and every scheme whose threshold lies at most :data:`ORACLE_MARGIN_DB` above
+        the SNR; of schemes besides the adaptive choice that carry the same payload (``payload(mcs)`` bits,
+        ``None`` if none fits), only the most robust."""
+        usable = [m for m in self.schemes if payload(m) is not None]
+        chosen = self.select(channel, snr_db, lambda m: payload(m) is not None)
+        lower = [m for m in usable if m.efficiency < chosen.efficiency and self.threshold(channel, m) <= snr_db]
+        near = [m for m in usable if snr_db < self.threshold(channel, m) <= snr_db + ORACLE_MARGIN_DB]
+        tried = {}
+        for m in sorted({*near, *sorted(lower, key=lambda m: m.efficiency)[-1:]},
+                        key=lambda m: (self.threshold(channel, m), m.index)):
+            tried.setdefault(payload(m), m)
+        return [chosen, *(m for m in tried.values() if m != chosen)]
