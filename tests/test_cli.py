@@ -83,3 +83,10 @@ def test_train_refuses_unbounded_sizes(tmp_path):
         config = TrainConfig(preset="small-4", data=".", run_dir=str(tmp_path), **{field: value})
         with pytest.raises(ValueError, match="at most"):
             config.check()
+
+
+def test_an_snr_range_may_start_below_zero():
+    from vqdeepsc.cli import build_parser
+
+    for text in ("-4:20:2", "-4,-2.5,0", "-4", "-0.5:1:0.5"):
+        assert build_parser().parse_args(["link", "--channel", "awgn", "--snr", text]).snr == text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import signal
 import sys
 import threading
@@ -20,7 +21,12 @@ COMMANDS = ("demo", "budget", "link", "mcs", "train", "eval", "merge", "plot", "
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``vqdeepsc <command>: error: ... (see --help)``, without the usage block."""
+    """argparse with one-line errors: ``vqdeepsc <command>: error: ... (see --help)``, without the usage block; values
+    that start with a minus sign, such as ``--snr -4:20:2`` or ``--snr -4,0``, are values, not options."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\d*\.?\d+([:,]-?\d*\.?\d*)*$")
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")

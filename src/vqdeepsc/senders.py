@@ -92,6 +92,7 @@ class ClassicSender(Sender):
         self.codec, self.budget_bits, self.size = get_codec(name), budget_bits, (images.shape[3], images.shape[2])
         self.name, self.label, self.batch = name, self.codec.label, batch
         self.images, self._fitted = [to_image(x) for x in images], {}
+        self._files = [{} for _ in self.images]  # per image: quality -> file, shared by every budget
         self.files = self.fitted(budget_bits)
         self.noiseless = torch.stack([self.decode(f.data) for f in self.files])
         self.info = self.describe(self.files)
@@ -99,7 +100,8 @@ class ClassicSender(Sender):
     def fitted(self, bits: int) -> list:
         """Every image's file fitted to ``bits`` (cached)."""
         if bits not in self._fitted:
-            self._fitted[bits] = [fit_to_budget(self.codec, image, bits) for image in self.images]
+            self._fitted[bits] = [fit_to_budget(self.codec, image, bits, files)
+                                  for image, files in zip(self.images, self._files)]
         return self._fitted[bits]
 
     def decode(self, data: bytes) -> Tensor:

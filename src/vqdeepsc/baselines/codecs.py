@@ -84,11 +84,16 @@ class FittedImage:
     excess_bits: int
 
 
-def fit_to_budget(codec: ImageCodec, image: Image.Image, max_bits: int) -> FittedImage:
-    """The largest quality ``q`` whose file fits ``max_bits`` (and ``q + 1`` does not), else quality 1."""
+def fit_to_budget(codec: ImageCodec, image: Image.Image, max_bits: int,
+                  files: dict[int, bytes] | None = None) -> FittedImage:
+    """The largest quality ``q`` whose file fits ``max_bits`` (and ``q + 1`` does not), else quality 1.
+
+    :param files: quality -> the image's file, filled as files are made; pass the same dict to fit one image to
+        several budgets without encoding a quality twice.
+    """
     if max_bits <= 0:
         raise ValueError(f"the bit budget must be positive, got {max_bits}")
-    sizes: dict[int, bytes] = {}
+    sizes = {} if files is None else files
 
     def file(q: int) -> bytes:
         if q not in sizes:

@@ -50,9 +50,14 @@ def run(args):
             raise ValueError("--mcs oracle compares MCS over many images: use it with eval or demo")
         if not options.get("symbols"):
             raise ValueError("an adaptive MCS needs a channel bandwidth: --symbols S or --cbr X")
-        bits = image_to_bits(model, image, search).shape[1]
-        options["mcs"] = options["mcs"].select(channel.spec, args.snr, lambda m: bits <= payload_capacity(
+        bits, adaptation = image_to_bits(model, image, search).shape[1], options["mcs"]
+        options["mcs"] = adaptation.select(channel.spec, args.snr, lambda m: bits <= payload_capacity(
             options["symbols"], m, options["max_k"]))
+        needs = adaptation.threshold(channel.spec, options["mcs"])
+        if needs > args.snr:
+            print(f"note: {bits} bits in {options['symbols']} symbols need at least {options['mcs']}, whose codeword "
+                  f"error rate reaches 1e-2 at {needs:.2f} dB on {channel.spec}: expect errors (a model with fewer "
+                  f"bits, e.g. small-3, fits a more robust MCS)")
     link = DigitalLink(channel, **options)
     got = send_image(model, image, link, args.snr, args.seed, receiver, search)
     save_image(got.image, args.output)
