@@ -218,7 +218,7 @@ def test_bad_input_raises_value_error():
         DigitalLink("rayleigh2")
     with pytest.raises(ValueError, match="Rician factor must be finite and >= 0"):
         DigitalLink("rician", -1.0)
-    with pytest.raises(ValueError, match="needs a Rician factor"):
+    with pytest.raises(ValueError, match="needs the Rician factor"):
         DigitalLink("rician")
     with pytest.raises(ValueError, match="only to the rician channel"):
         DigitalLink("awgn", 2.0)

@@ -157,7 +157,7 @@ def test_channels_are_parsed_from_one_spec():
     assert [c.spec for c in parse_channels("awgn, rayleigh,rician", 2.0)] == ["awgn", "rayleigh", "rician:2"]
     assert parse_channel("rayleigh", block_fading=True).block_fading
     for bad, message in [("nakagami", "unknown channel"), ("rician:x", "must be a number"),
-                         ("rician", "needs a Rician factor"), ("rician:-1", ">= 0"), ("awgn:3", "takes no parameter"),
+                         ("rician", "needs the Rician factor"), ("rician:-1", ">= 0"), ("awgn:3", "takes no parameter"),
                          ("rician:nan", ">= 0")]:
         with pytest.raises(ValueError, match=message):
             parse_channel(bad)

@@ -122,6 +122,9 @@ THREE_SCALES = (None, 64, 32, 8)
 
 
 PAPER_SCALES = {"4": FOUR_SCALES, "3": THREE_SCALES}
+TWO_SCALES = (None, None, 32, 8)
+"""Not the paper's: its two coarsest scales alone, 16x16 indices of 5 bits and 8x8 of 3 (1472 bits per 128x128
+tile), the smallest model of the rate-adaptive VQ-DeepSC, for low SNRs and narrow channels (``small-2``)."""
 
 
 def _family(prefix: str, stem: int, widths: tuple[int, ...], fine_blocks: int = 0, closed_loop: bool = False,
@@ -150,7 +153,8 @@ bits. The network is the small presets'."""
 
 
 PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
-                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True),
+                              **_family("small", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True,
+                                        scales={**PAPER_SCALES, "2": TWO_SCALES}),
                               **_family("beyond", 8, SMALL_WIDTHS, SMALL_FINE_BLOCKS, closed_loop=True,
                                         scales=BEYOND_SCALES, quantizer="fsq")}
 

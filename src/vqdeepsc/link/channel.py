@@ -79,10 +79,17 @@ class FlatFadingChannel(torch.nn.Module):
 
     name = ""
     """The channel's family (results rows and link seeds are keyed by it)."""
+    parameter: str | None = None
+    """What the number after ``name:`` in a spec is (``None``: the channel takes none)."""
 
     def __init__(self, block_fading: bool = False):
         super().__init__()
         self.block_fading = block_fading
+
+    @classmethod
+    def from_spec(cls, value: float | None, block_fading: bool = False) -> "FlatFadingChannel":
+        """The channel of a spec ``name`` (``value`` ``None``) or ``name:value``."""
+        return cls(block_fading=block_fading)
 
     @property
     def spec(self) -> str:
@@ -132,7 +139,11 @@ class Rician(FlatFadingChannel):
     :param r: the Rician factor, the line-of-sight to scattered power ratio, finite and ``>= 0``.
     """
 
-    name = "rician"
+    name, parameter = "rician", "the Rician factor r >= 0"
+
+    @classmethod
+    def from_spec(cls, value, block_fading=False):
+        return cls(value, block_fading)
 
     def __init__(self, r: float, block_fading: bool = False):
         super().__init__(block_fading)
@@ -175,27 +186,32 @@ CHANNELS = {c.name: c for c in (AWGN, Rayleigh, Rician)}
 
 
 def parse_channel(spec: str, rician_factor: float | None = None, block_fading: bool = False) -> FlatFadingChannel:
-    """``"awgn"``, ``"rayleigh"``, ``"rician:2"`` (or ``"rician"`` with ``rician_factor``) -> the channel.
+    """``"awgn"``, ``"rayleigh"``, ``"rician:2"`` (or ``"rician"`` with ``rician_factor``, the ``--rician-factor``
+    flag) -> the channel of :data:`CHANNELS`.
 
     ``ValueError`` in one line for an unknown name, a missing, extra or bad parameter.
     """
     if isinstance(spec, FlatFadingChannel):
         return spec
-    name, colon, value = str(spec).strip().partition(":")
-    if name not in CHANNELS:
-        raise ValueError(f"unknown channel {spec!r}; choose one of awgn, rayleigh, rician:R (R the Rician factor)")
-    if name != "rician":
+    name, colon, text = str(spec).strip().partition(":")
+    kind = CHANNELS.get(name)
+    if kind is None:
+        raise ValueError(f"unknown channel {spec!r}; choose one of "
+                         + ", ".join(f"{c.name}:VALUE ({c.parameter})" if c.parameter else c.name
+                                     for c in CHANNELS.values()))
+    if kind.parameter is None:
         if colon or rician_factor is not None:
             raise ValueError(f"channel {name!r} takes no parameter (a Rician factor applies only to the rician channel)")
-        return CHANNELS[name](block_fading=block_fading)
+        return kind.from_spec(None, block_fading)
+    value = rician_factor
     if colon:
         try:
-            rician_factor = float(value)
+            value = float(text)
         except ValueError:
-            raise ValueError(f"channel {spec!r}: the Rician factor must be a number, e.g. rician:2") from None
-    if rician_factor is None:
-        raise ValueError("the rician channel needs a Rician factor r >= 0: write rician:R, e.g. rician:2")
-    return Rician(rician_factor, block_fading)
+            raise ValueError(f"channel {spec!r}: {kind.parameter} must be a number, e.g. {name}:2") from None
+    if value is None:
+        raise ValueError(f"the {name} channel needs {kind.parameter}: write {name}:VALUE, e.g. {name}:2")
+    return kind.from_spec(value, block_fading)
 
 
 def parse_channels(text: str, rician_factor: float | None = None) -> list[FlatFadingChannel]:
