@@ -21,7 +21,8 @@ def synthetic(channels=("awgn", "rayleigh"), table=1, offset=1.0):
     from vqdeepsc.link.thresholds import capacity_snr_db
     from vqdeepsc.link.channel import parse_channel
 
-    return [{"channel": c, "mcs": m.index, "mcs_table": table, "payload_bits": 20032, "1e-02":
+    return [{"channel": c, "mcs": m.index, "mcs_table": table, "payload_bits": 20032, "bits_per_symbol":
+             m.bits_per_symbol, "code_rate": m.rate_text, "1e-02":
              None if m.index == 0 else round(capacity_snr_db(parse_channel(c), m.efficiency) + offset, 3)}
             for c in channels for m in mcs_table(table)]
 
@@ -44,6 +45,14 @@ def test_the_choice_is_the_highest_throughput_mcs_whose_threshold_is_below_the_s
     fits = lambda m: 20032 <= payload_capacity(15030, m)  # noqa: E731
     assert adaptation.select("awgn", -10.0, fits) == get_mcs(11)
     assert adaptation.select("rayleigh", 30.0, fits).efficiency >= get_mcs(11).efficiency
+
+
+def test_a_scheme_measured_under_one_table_serves_the_other():
+    one, two = LinkAdaptation(synthetic()), LinkAdaptation(synthetic(), table=2)
+    assert get_mcs(5, 2) == get_mcs(11).__class__(4, get_mcs(11).code_rate, 5, 2)  # 16-QAM 378/1024 in both
+    assert two.threshold("awgn", get_mcs(5, 2)) == one.threshold("awgn", get_mcs(11))
+    with pytest.raises(ValueError, match="no measured threshold of MCS 27 \\(table 2\\)"):
+        two.threshold("awgn", get_mcs(27, 2))  # 256-QAM: not in table 1
 
 
 def test_the_choice_refuses_nothing_silently():

@@ -1,8 +1,8 @@
 """Adaptive modulation and coding: the transmitter knows the average SNR (as an adaptive link does) and sends with
 the highest-throughput MCS whose measured threshold on that channel is at or below it.
 
-The thresholds are the SNRs at which each MCS reaches a codeword error rate of 1e-2 with the codewords of a 4-scale
-image's payload (20032 bits), measured on this link by ``vqdeepsc mcs --measure`` and shipped in
+The thresholds are the SNRs at which each MCS (a modulation and code rate, whichever table lists it) reaches a
+codeword error rate of 1e-2 with the codewords of a 4-scale image's payload (20032 bits), measured on this link by ``vqdeepsc mcs --measure`` and shipped in
 ``mcs_thresholds.json`` (``results/link/mcs/`` holds the measurement and its commands). Throughput is information
 bits per symbol, ``Q_m R``: in table 1 it is not monotone in the index (MCS 16, 16-QAM, carries more than MCS 17,
 64-QAM).
@@ -41,20 +41,20 @@ class LinkAdaptation:
         if entries is None:
             entries = json.loads(SHIPPED.read_text())["entries"] if SHIPPED.is_file() else []
         self.table, self.schemes = table, mcs_table(table)
-        self.thresholds: dict[str, dict[int, float | None]] = {}
+        self.thresholds: dict[str, dict[tuple, float | None]] = {}  # channel -> (Q_m, rate) -> SNR
         for e in entries:
-            if e["mcs_table"] == table and e["payload_bits"] == payload_bits and e["mcs"] is not None:
-                self.thresholds.setdefault(e["channel"], {})[e["mcs"]] = e[TARGET]
+            if e["payload_bits"] == payload_bits:
+                self.thresholds.setdefault(e["channel"], {})[e["bits_per_symbol"], e["code_rate"]] = e[TARGET]
 
     def threshold(self, channel: str, mcs: MCS) -> float:
         """The SNR in dB at which ``mcs`` reaches BLER 1e-2 on channel spec ``channel`` (``inf`` if it never does);
         ``ValueError`` if it was not measured."""
-        measured = self.thresholds.get(channel, {})
-        if mcs.index not in measured:
+        measured, key = self.thresholds.get(channel, {}), (mcs.bits_per_symbol, mcs.rate_text)
+        if key not in measured:
             known = ", ".join(sorted(self.thresholds)) or "none"
             raise ValueError(f"no measured threshold of {mcs} on {channel} (measured channels: {known}); measure it "
                              f"with vqdeepsc mcs --table {self.table} --measure FILE --channels {channel}")
-        value = measured[mcs.index]
+        value = measured[key]
         return float("inf") if value is None else value
 
     def select(self, channel: str, snr_db: float, fits: Callable[[MCS], bool] = lambda mcs: True) -> MCS:

@@ -98,15 +98,12 @@ class ThresholdTable:
         self.path = Path(path)
         self.entries = json.loads(self.path.read_text())["entries"] if self.path.is_file() else []
 
-    @staticmethod
-    def key(channel: str, mcs: MCS, payload_bits: int) -> tuple:
-        return channel, mcs.table, mcs.index, mcs.rate_text, mcs.bits_per_symbol, payload_bits
-
     def find(self, channel: str, mcs: MCS, payload_bits: int = 20032) -> dict | None:
-        """The entry of ``mcs`` on channel spec ``channel`` for payloads of ``payload_bits``, or ``None``."""
-        key = self.key(channel, mcs, payload_bits)
-        return next((e for e in self.entries if (e["channel"], e["mcs_table"], e["mcs"], e["code_rate"],
-                                                 e["bits_per_symbol"], e["payload_bits"]) == key), None)
+        """The entry of ``mcs``'s modulation and code rate (whichever table it was measured under) on channel spec
+        ``channel`` for payloads of ``payload_bits``, or ``None``."""
+        key = (channel, mcs.bits_per_symbol, mcs.rate_text, payload_bits)
+        return next((e for e in self.entries
+                     if (e["channel"], e["bits_per_symbol"], e["code_rate"], e["payload_bits"]) == key), None)
 
     def add(self, entry: dict) -> None:
         """Append ``entry`` and rewrite the file atomically."""
