@@ -131,3 +131,13 @@ def test_the_oracle_tries_the_adaptive_choice_and_its_neighbours_and_never_does_
     assert result["settings"]["mcs"] == "oracle" and "oracle" in result["settings"]["scheme"]
     for method in ("vq", "jpeg"):  # the adaptive choice is one of the oracle's, on the same channel draws
         assert rows[True][method]["ssim"] >= rows[False][method]["ssim"]
+
+
+def test_legends_name_the_link_for_classic_codecs_and_nothing_for_the_capacity_ideal():
+    from vqdeepsc.plots import _line_label
+
+    row = {"preset": "small-4", "ber": 0.0, "quality": 50.0}
+    assert _line_label({**row, "method": "heif"}, False, "adaptive 5G NR MCS (table 1)") == \
+        "HEIF + adaptive 5G NR MCS (table 1)"
+    assert _line_label({**row, "method": "capacity-heif", "ber": None}, False, "x") == "HEIF at capacity (ideal)"
+    assert _line_label({**row, "method": "vq", "quality": None}, False, "x") == "VQ-DeepSC (small-4)"

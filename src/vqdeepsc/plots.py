@@ -73,13 +73,15 @@ def image_grid(columns: dict, path: str | Path) -> None:
 
 
 def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
-    """A line's legend, from one of its rows: a method without the link (the upper bound) or with VQ-DeepSC's bits
-    is named with its model; a classic codec with the link (and whose budget, when several models share a figure)."""
+    """A line's legend, from one of its rows: the upper bound and VQ-DeepSC are named with their model; a classic
+    codec with the link (and whose budget, when several models share a figure); one at capacity alone."""
     from .senders import labels
 
     label = labels()[row["method"]]
-    if row["ber"] is None or row["quality"] is None:
+    if row["quality"] is None:  # VQ-DeepSC or its upper bound
         return f"{label} ({row['preset']})"
+    if row["ber"] is None:  # a classic codec at the channel's capacity: no link, no model's budget
+        return label
     return f"{label} + {scheme}" + (f" ({row['preset']} budget)" if several_presets else "")
 
 
