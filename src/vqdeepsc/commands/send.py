@@ -25,7 +25,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ..imagefile import image_to_bits, load_image, load_quantized, output_format, save_image, send_image
+    from ..imagefile import load_image, load_quantized, output_format, padded_size, save_image, send_image
+    from ..link.bits import index_bits
     from ..link.mcs import MCS
     from ..link.phy import payload_capacity
     from ..link.channel import parse_channel
@@ -50,7 +51,8 @@ def run(args):
             raise ValueError("--mcs oracle compares MCS over many images: use it with eval or demo")
         if not options.get("symbols"):
             raise ValueError("an adaptive MCS needs a channel bandwidth: --symbols S or --cbr X")
-        bits, adaptation = image_to_bits(model, image, search).shape[1], options["mcs"]
+        padded, adaptation = padded_size(model, height, width), options["mcs"]
+        bits = index_bits(model.preset.bits_per_index, model.code_shapes(*padded))
         options["mcs"] = adaptation.select(channel.spec, args.snr, lambda m: bits <= payload_capacity(
             options["symbols"], m, options["max_k"]))
         needs = adaptation.threshold(channel.spec, options["mcs"])

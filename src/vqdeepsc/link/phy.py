@@ -256,7 +256,7 @@ class DigitalLink(torch.nn.Module):
 
         from sionna.phy.fec.ldpc import LDPC5GEncoder
 
-        n = n or self.plan(k).encoded
+        n = n or plan_codewords(k, self.mcs, self.max_k).encoded
         key = f"{k}/{n}"
         if key not in self.codecs:
             encoder = LDPC5GEncoder(k, n, num_bits_per_symbol=self.mcs.bits_per_symbol, check_input=False,
