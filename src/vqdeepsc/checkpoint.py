@@ -12,7 +12,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
-from .config import Preset
+from .config import AnalogPreset, Preset, preset_from_dict
+from .models import build_model
 from .models.system import VQDeepSC
 
 MODEL_FORMAT = "vqdeepsc-model/1"
@@ -47,7 +48,7 @@ def save_model(model: VQDeepSC, path: str | Path, **record) -> None:
     options and ``record`` (JSON values)."""
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": MODEL_FORMAT, "preset": json.dumps(model.preset.to_dict()), "record": json.dumps(record),
-            "quantizer_options": json.dumps(model.quantizer_options)}
+            "quantizer_options": json.dumps(getattr(model, "quantizer_options", {}))}
     atomic_write(path, lambda tmp: save_file(state, tmp, metadata=meta))
 
 
@@ -62,11 +63,11 @@ def _metadata(path: str | Path) -> dict:
     return meta
 
 
-def read_model_metadata(path: str | Path) -> tuple[Preset, dict]:
+def read_model_metadata(path: str | Path) -> tuple[Preset | AnalogPreset, dict]:
     """(preset, record) of a model file; ``ValueError`` if it is not one. Files written before presets named
     their quantizer hold the paper's VQ."""
     meta = _metadata(path)
-    return Preset.from_dict(json.loads(meta["preset"])), json.loads(meta.get("record", "{}"))
+    return preset_from_dict(json.loads(meta["preset"])), json.loads(meta.get("record", "{}"))
 
 
 def _weights(path: str | Path) -> dict:
@@ -82,14 +83,14 @@ def _weights(path: str | Path) -> dict:
     return state
 
 
-def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu") -> VQDeepSC:
-    """A ``VQDeepSC`` in eval mode from a file written by ``save_model``."""
+def load_model(path: str | Path, expect_preset: str | None = None, device: str = "cpu"):
+    """The model (``VQDeepSC``, or ``DeepJSCC`` for an analog preset) in eval mode from a file of ``save_model``."""
     meta = _metadata(path)
-    preset = Preset.from_dict(json.loads(meta["preset"]))
+    preset = preset_from_dict(json.loads(meta["preset"]))
     if expect_preset is not None and preset.name != expect_preset:
         raise ValueError(f"{path} holds a {preset.name!r} model, not {expect_preset!r}")
     state = _weights(path)
-    model = VQDeepSC(preset, **json.loads(meta.get("quantizer_options", "{}")))
+    model = build_model(preset, **json.loads(meta.get("quantizer_options", "{}")))
     for name, identity in model.state_dict().items():  # files written before index labels: the identity
         if name.startswith("index_labels_"):
             state.setdefault(name, identity)

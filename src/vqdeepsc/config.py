@@ -159,9 +159,100 @@ PRESETS: dict[str, Preset] = {**_family("paper", 64, PAPER_WIDTHS),
                                         scales=BEYOND_SCALES, quantizer="fsq")}
 
 
-def get_preset(name: str) -> Preset:
-    """The preset called ``name``; ``ValueError`` naming the known ones otherwise."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None
+TILE = 128
+"""Side of the tiles the presets' bandwidths are counted on (the paper's 128x128 images)."""
+
+
+@dataclass(frozen=True)
+class AnalogPreset:
+    """An analog Deep-JSCC configuration (:class:`~vqdeepsc.models.jscc.DeepJSCC`): no codebook, no bits; the
+    encoder's outputs are the channel symbols.
+
+    :param name: preset name, e.g. ``"djscc-15030"``.
+    :param symbols: complex channel symbols per 128x128 tile, the bandwidth (CBR = ``symbols / (3 * 128 * 128)``);
+        an H x W image takes ``round(symbols * H * W / 128^2)``.
+    :param widths: channels of the encoder's stride-2 stages (the decoder mirrors them).
+    :param depth: stride-1 layers after the last stage, on each side.
+    :param snr_db: the training SNR range (Es/N0 in dB), drawn uniformly per image; equal ends train at one SNR.
+    :param channels: the channels (specs of :func:`~vqdeepsc.link.channel.parse_channel`) trained on, one drawn per
+        batch.
+    """
+
+    name: str
+    symbols: int
+    widths: tuple[int, ...] = (32, 64)
+    depth: int = 2
+    snr_db: tuple[float, float] = (0.0, 20.0)
+    channels: tuple[str, ...] = ("awgn", "rayleigh", "rician:2")
+    quantized = False
+    closed_loop = False
+
+    def __post_init__(self):
+        if self.symbols < 1 or not self.widths or min(self.widths) < 1 or self.depth < 0:
+            raise ValueError(f"preset {self.name!r}: symbols and widths must be positive, depth >= 0")
+        if len(self.snr_db) != 2 or self.snr_db[0] > self.snr_db[1]:
+            raise ValueError(f"preset {self.name!r}: the SNR range must be (low, high) with low <= high")
+
+    @property
+    def num_scales(self) -> int:
+        """Stride-2 stages: image sides must be multiples of ``2 ** num_scales``."""
+        return len(self.widths)
+
+    @property
+    def adaptive(self) -> bool:
+        """Trained over a range of SNRs, with the SNR as an input (ADJSCC); else at one SNR."""
+        return self.snr_db[0] < self.snr_db[1]
+
+    @property
+    def val_snr_db(self) -> tuple[float, ...]:
+        """The SNRs training validates at: the ends and the middle of the range (one SNR: it alone)."""
+        low, high = self.snr_db
+        return (low, (low + high) / 2, high) if self.adaptive else (low,)
+
+    @property
+    def cbr(self) -> float:
+        """Channel bandwidth ratio, complex symbols per real source value."""
+        return self.symbols / (3 * TILE * TILE)
+
+    @property
+    def latent_channels(self) -> int:
+        """Channels of the encoder's output: the fewest whose real values hold ``2 * symbols`` per tile."""
+        return math.ceil(2 * self.symbols / (TILE >> self.num_scales) ** 2)
+
+    def symbols_for(self, height: int, width: int) -> int:
+        """Complex channel symbols of an ``height x width`` image."""
+        cells = (height >> self.num_scales) * (width >> self.num_scales)
+        return min(round(self.symbols * height * width / TILE ** 2), self.latent_channels * cells // 2)
+
+    def to_dict(self) -> dict:
+        return {"kind": "analog", **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AnalogPreset":
+        return cls(name=d["name"], symbols=d["symbols"], widths=tuple(d["widths"]), depth=d["depth"],
+                   snr_db=tuple(d["snr_db"]), channels=tuple(d["channels"]))
+
+
+def preset_from_dict(d: dict) -> Preset | AnalogPreset:
+    """The preset a model file or checkpoint records (``kind`` ``"analog"``, or VQ-DeepSC's)."""
+    return AnalogPreset.from_dict(d) if d.get("kind") == "analog" else Preset.from_dict(d)
+
+
+ANALOG_BANDWIDTHS = (15030, 5712, 3072)
+"""Symbols per 128x128 tile of the analog presets: the paper's two operating points (paper-4's and paper-3's
+payloads on its link) and CBR 1/16."""
+SINGLE_SNRS = (0.0, 10.0, 20.0)
+"""The SNRs of the single-SNR analog presets ``djscc-<S>-<snr>db`` (the comparison with SNR-adaptive training)."""
+
+ANALOG_PRESETS: dict[str, AnalogPreset] = {
+    **{f"djscc-{s}": AnalogPreset(f"djscc-{s}", s) for s in ANALOG_BANDWIDTHS},
+    **{f"djscc-{s}-{snr:g}db": AnalogPreset(f"djscc-{s}-{snr:g}db", s, snr_db=(snr, snr))
+       for s in ANALOG_BANDWIDTHS for snr in SINGLE_SNRS}}
+
+
+def get_preset(name: str) -> Preset | AnalogPreset:
+    """The preset called ``name`` (VQ-DeepSC's or analog); ``ValueError`` naming the known ones otherwise."""
+    found = PRESETS.get(name) or ANALOG_PRESETS.get(name)
+    if found is None:
+        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join([*PRESETS, *ANALOG_PRESETS])}")
+    return found

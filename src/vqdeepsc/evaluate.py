@@ -54,6 +54,8 @@ class Evaluation:
     :param grid: keep the first ``grid`` reconstructions at every SNR of channel awgn (else the first channel).
     :param image_ids: each image's index in the evaluated split (default ``0 .. N-1``), which seeds its channel.
     :param index_search: how VQ-DeepSC's transmitter chooses its indices (default: the nearest codewords, eq. 2).
+    :param analog: the :class:`~vqdeepsc.models.jscc.DeepJSCC` of method ``djscc``; its bandwidth must be the
+        evaluation's channel symbols per image (``symbols``, or VQ-DeepSC's payload on the link).
     :input images: [N, 3, H, W] in [0, 1] (CPU).
     :attr senders: method -> :class:`~vqdeepsc.senders.Sender`.
     :attr settings: these arguments, the link and the library versions (for the results' ``config``).
@@ -65,7 +67,7 @@ class Evaluation:
                  rician_factor: float = 2.0, seed: int = 0, batch: int = 16, grid: int = 0,
                  link_options: dict | None = None, dequantize: str = DEFAULT_RECEIVER,
                  image_ids: list[int] | None = None, index_search: IndexSearch = NEAREST_CODEWORDS,
-                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None):
+                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None, analog=None):
         if not model.preset.quantized:
             raise ValueError(f"{model.preset.name!r} is an upper-bound model; evaluate the quantized model instead")
         if "upper" in methods and (upper is None or upper.preset.quantized):
@@ -96,10 +98,13 @@ class Evaluation:
         self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
         if any(m.startswith("vq") for m in methods) and not self.adaptation:
             link.plan(self.budget)  # refuses a payload over the symbol budget before any work
+        self.symbols = link.symbols or link.plan(self.budget).channel_symbols
+        if "djscc" in methods:
+            check_bandwidth(analog, self.symbols, images.shape[2], images.shape[3])
         classic_bits = payload_capacity(link.symbols, link.mcs, link.max_k) if link.symbols else self.budget
         self.senders = make_senders(methods, model, images.to(self.device), budget_bits=self.budget, batch=batch,
                                     upper=upper, robust=robust, dequantize=dequantize, index_search=index_search,
-                                    classic_bits=classic_bits, family=family)
+                                    classic_bits=classic_bits, family=family, analog=analog)
         self.noiseless = {m: {**image_scores(s.noiseless, images), **s.info} for m, s in self.senders.items()}
         rician = [c.r for c in fading if isinstance(c, Rician)]
         if self.adaptation:
@@ -121,7 +126,9 @@ class Evaluation:
             "scheme": scheme, "mcs": ("oracle" if self.adaptation.oracle else "adaptive") if self.adaptation else mcs.index,
             "mcs_table": self.adaptation.table if self.adaptation else mcs.table, "symbols": link.symbols,
             "classic_bits": classic_bits if link.symbols and not self.adaptation else None,
-            "family": self.senders["vq"].budgets if family is not None and "vq" in methods else None}
+            "family": self.senders["vq"].budgets if family is not None and "vq" in methods else None,
+            "analog_preset": analog.preset.to_dict() if "djscc" in methods else None,
+            "analog_equalizer": "MMSE, perfect CSI" if "djscc" in methods else None}
         self.grid_channel = "awgn" if "awgn" in self.channels else self.channels[0]
 
     def link(self, channel: str, mcs: MCS) -> DigitalLink:
@@ -133,7 +140,7 @@ class Evaluation:
     def schemes(self, sender, channel: str, snr: float) -> list[MCS]:
         """The MCS ``sender`` transmits with on ``channel`` at ``snr``: the fixed one, the adaptive choice among those
         its payload fits, or the oracle's candidates (the point keeps the one with the best mean SSIM)."""
-        if not self.adaptation:
+        if not self.adaptation or not sender.uses_mcs:
             return [self.mcs]
         link, spec = self.link(channel, self.mcs), self.fading[channel].spec
         if self.adaptation.oracle:
@@ -161,7 +168,7 @@ class Evaluation:
                 link = self.link(channel, mcs)
                 x_hat, record = sender.send(link, snr, seeds)
                 record = {**image_scores(x_hat, self.images), **record}
-                if self.adaptation:
+                if self.adaptation and sender.uses_mcs:
                     record["mcs"] = [mcs.index] * len(seeds)
                 tried.append((sum(record["ssim"]) / len(seeds), -len(tried), x_hat, record))
             _, _, x_hat, records[method] = max(tried, key=lambda t: t[:2])
@@ -206,6 +213,16 @@ class Evaluation:
             out["grid_meta"] = {"preset": self.settings["preset"], "channel": self.grid_channel,
                                 "snr_db": self.snr_db}
         return out
+
+
+def check_bandwidth(analog, symbols: int, height: int, width: int) -> None:
+    """``ValueError`` unless ``analog`` is an analog model whose ``height x width`` images take ``symbols``."""
+    if analog is None or not hasattr(analog.preset, "symbols_for"):
+        raise ValueError("method djscc needs an analog Deep-JSCC model (a djscc-* preset)")
+    own = analog.preset.symbols_for(height, width)
+    if own != symbols:
+        raise ValueError(f"the analog model {analog.preset.name} sends {own} symbols per {height}x{width} image, "
+                         f"the evaluation's bandwidth is {symbols}: choose the model of that bandwidth")
 
 
 def evaluate(model: VQDeepSC, images: Tensor, *, on_row=None, **options) -> dict:

@@ -67,6 +67,29 @@ class SemanticLoss:
         return {"loss": loss, **terms}
 
 
+class AnalogLoss:
+    """The analog Deep-JSCC's loss: ``MSE + ssim_weight * (1 - SSIM)`` (Deep-JSCC: the MSE alone, ``ssim_weight`` 0).
+    No codebook, no commitment, no discriminator.
+
+    :input out: the model's training output (``x_hat``).
+    :input images: [B, 3, H, W], the targets.
+    :input fake_logits: must be ``None`` (no discriminator).
+    :output: dict with ``loss`` and its float terms ``mse`` and, with a weight > 0, ``ssim``.
+    """
+
+    def __init__(self, ssim_weight: float = 0.0):
+        self.ssim_weight = ssim_weight
+
+    def __call__(self, out: dict, images: Tensor, fake_logits: Tensor | None = None) -> dict[str, Tensor]:
+        x_hat = out["x_hat"].float()
+        mse = (x_hat - images).square().mean()
+        terms, loss = {"mse": mse}, mse
+        if self.ssim_weight > 0:
+            terms["ssim"] = ssim(x_hat, images.float(), data_range=1.0, win_size=11, win_sigma=1.5)
+            loss = loss + self.ssim_weight * (1 - terms["ssim"])
+        return {"loss": loss, **terms}
+
+
 def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
     """``0.5 * (BCE(D(x), 1) + BCE(D(x_hat), 0))``; ln 2 = 0.693 means the discriminator cannot tell them apart."""
     real, fake = real_logits.float(), fake_logits.float()

@@ -23,7 +23,7 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     """Losses, validation SSIM/PSNR and codebook usage per epoch, from the training log rows."""
     epochs = [r["epoch"] for r in history]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for key in ("l1", "l1_lowpass", "l1_chroma", "codebook", "commitment", "g_adv", "loss_d"):
+    for key in ("l1", "mse", "l1_lowpass", "l1_chroma", "codebook", "commitment", "g_adv", "loss_d"):
         if key in history[0]:
             axes[0].plot(epochs, [r[key] for r in history], label=key)
     axes[0].set(xlabel="epoch", ylabel="loss", yscale="log", title="training losses")
@@ -36,7 +36,8 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     usage = sorted(k for k in history[0] if k.startswith("perplexity_"))
     for key in usage:
         axes[2].plot(epochs, [r[key] for r in history], label=f"F^{key.split('_')[1]}")
-    axes[2].set(xlabel="epoch", ylabel="perplexity (effective codewords)", title="codebook health")
+    axes[2].set(xlabel="epoch", ylabel="perplexity (effective codewords)",
+                title="codebook health" if usage else "codebook health (no codebook: an analog model)")
     if usage:
         axes[2].legend()
     fig.tight_layout()

@@ -11,6 +11,10 @@ L1 + (1 - SSIM) + 2 x the L1 of the BT.601 chroma (which keeps the colours of ``
 validation split 11.9 -> 5.1), no discriminator, the preset's quantizer (the paper's VQ) with k-means initialisation,
 dead-code restarts and EMA codebook updates (decay 0.99), images decoded once into memory. The default for
 ``small-*`` presets.
+
+``djscc``: the analog Deep-JSCC presets' (``djscc-*``): the fast recipe's optimiser, crops and schedule, 20 epochs,
+the MSE alone (Deep-JSCC's loss; no codebook, no discriminator), the best checkpoint by validation PSNR (through AWGN
+at the preset's validation SNRs).
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ FAST = dict(PAPER, epochs=70, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_sche
            warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer=None, kmeans_init=True,
            dead_code_threshold=0.1, ema_decay=0.99, crop=64, cache_images=True, chroma_weight=2.0)
 
-RECIPES: dict[str, dict] = {"paper": PAPER, "fast": FAST}
+DJSCC = dict(FAST, epochs=20, ssim_weight=0.0, quantizer=None, chroma_weight=0.0, select="psnr")
+
+RECIPES: dict[str, dict] = {"paper": PAPER, "fast": FAST, "djscc": DJSCC}
 
 
 def default_recipe(preset: str) -> str:
-    """``fast`` for the ``small-*`` and ``beyond-*`` presets, ``paper`` otherwise."""
+    """``djscc`` for the analog ``djscc-*`` presets, ``fast`` for the ``small-*`` and ``beyond-*`` ones, ``paper``
+    otherwise."""
+    if preset.startswith("djscc-"):
+        return "djscc"
     return "fast" if preset.startswith(("small-", "beyond-")) else "paper"
 
 

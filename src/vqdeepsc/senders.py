@@ -17,6 +17,7 @@ from torch import Tensor
 from .baselines import CODECS, MID_GRAY, FittedImage, ReceivedFile, fit_to_budget, get_codec, send_files, to_image
 from .data import to_tensor
 from .index_search import NEAREST_CODEWORDS, IndexSearch
+from .link.channel import AWGN
 from .link.phy import LinkStats, payload_capacity
 from .models.system import VQDeepSC
 from .receivers import RECEIVERS, Receiver, get_receiver
@@ -32,6 +33,8 @@ class Sender:
 
     name, label = "", ""
     uses_link = True
+    uses_mcs = True
+    """``False`` for a method that sends no bits (analog): it meets the link's channel, not its MCS."""
     noiseless: Tensor
     info: dict
 
@@ -158,6 +161,35 @@ class CapacitySender(ClassicSender):
         return [ReceivedFile(self.decode(data), False, False, LinkStats(link.symbols, 0, 0, 0, 0, 0)) for data in files]
 
 
+class AnalogSender(Sender):
+    """Analog Deep-JSCC (:class:`~vqdeepsc.models.jscc.DeepJSCC`): its encoder's symbols over the link's channel with
+    the evaluation's per-image generators (no bits, no code, no MCS: the link's digital part is not used), MMSE
+    equalization with the true ``h``, its decoder; one image at a time. Its bandwidth is fixed by the model.
+
+    :input images: [N, 3, H, W] in [0, 1].
+    :attr noiseless: [N, 3, H, W], through a noiseless channel (``y = x``).
+    :attr info: per-image ``channel_symbols``.
+    """
+
+    name, label = "djscc", "Deep-JSCC (analog)"
+    uses_mcs = False
+
+    def __init__(self, model, images: Tensor):
+        self.model, self.images = model, images
+        self.symbols = model.preset.symbols_for(images.shape[2], images.shape[3])
+        with torch.no_grad():
+            self.noiseless = torch.cat([model.transmit(x, AWGN(), None) for x in images.split(1)])
+        self.info = {"channel_symbols": [self.symbols] * len(images)}
+
+    def send(self, link, snr_db, seeds):
+        x_hat = torch.cat([self.model.transmit(x, link.channel, snr_db, seeded(s, link))
+                           for x, s in zip(self.images.split(1), seeds)])
+        return x_hat, dict(self.info)
+
+    def payload(self, symbols, mcs, max_k):
+        return None
+
+
 class AdaptiveVQSender(Sender):
     """Rate-adaptive VQ-DeepSC: a family of models of different bit budgets sharing the link; on each link it sends
     the model with the most bits that fit the link's symbols with its MCS (:meth:`fits` says whether any does), and
@@ -199,11 +231,12 @@ class AdaptiveVQSender(Sender):
 
 
 METHODS = ("vq", *(f"vq-{p}{r}" for p in ("", "robust-") for r in RECEIVERS), "upper", *CODECS,
-           *(f"{CAPACITY}{c}" for c in CODECS))
+           *(f"{CAPACITY}{c}" for c in CODECS), AnalogSender.name)
 """``vq`` is VQ-DeepSC with the evaluation's default receiver (``dequantize``; with a ``family``, the rate-adaptive
 VQ-DeepSC), ``vq-<receiver>`` with that receiver (:data:`~vqdeepsc.receivers.RECEIVERS`), ``vq-robust-<receiver>``
 with it and a decoder trained for errors (``robust``); every VQ-DeepSC method sees the same receptions.
-``capacity-<codec>``: the codec's file at the channel's capacity (:class:`CapacitySender`)."""
+``capacity-<codec>``: the codec's file at the channel's capacity (:class:`CapacitySender`); ``djscc``: the analog
+Deep-JSCC of the evaluation's bandwidth (:class:`AnalogSender`)."""
 
 
 def parse_methods(text: str) -> list[str]:
@@ -219,11 +252,12 @@ def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_
                  upper: VQDeepSC | None = None, robust: VQDeepSC | None = None,
                  dequantize: str = "soft", index_search: IndexSearch = NEAREST_CODEWORDS,
                  classic_bits: int | None = None,
-                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None) -> dict[str, Sender]:
+                 family: list[tuple[VQDeepSC, VQDeepSC]] | None = None, analog=None) -> dict[str, Sender]:
     """method name -> its sender; the VQ-DeepSC methods share one transceiver (its indices chosen by
     ``index_search``), a classic codec gets ``classic_bits`` (default ``budget_bits``, VQ-DeepSC's). With ``family``
     (``(model, robust)`` pairs besides ``model`` and ``robust``), ``vq`` is the rate-adaptive VQ-DeepSC of them all,
-    each decoding failed frames with the robust version of ``dequantize``. ``images`` on the model's device."""
+    each decoding failed frames with the robust version of ``dequantize``. Method ``djscc`` sends with ``analog``, a
+    :class:`~vqdeepsc.models.jscc.DeepJSCC`. ``images`` on the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]
     transceiver = Transceiver(model, images, batch, index_search) if vq else None
     senders = {}
@@ -238,6 +272,8 @@ def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_
             senders[method] = VQSender(method, transceiver, receiver, VQ_LABEL if method == "vq" else None)
         elif method == "upper":
             senders[method] = UpperBound(upper, images)
+        elif method == AnalogSender.name:
+            senders[method] = AnalogSender(analog, images)
         else:
             kind = CapacitySender if method.startswith(CAPACITY) else ClassicSender
             senders[method] = kind(method, images.cpu(), classic_bits or budget_bits, batch)
@@ -250,5 +286,5 @@ def labels() -> dict[str, str]:
     out = {"vq": VQ_LABEL, **{f"vq-{r.name}": f"{VQ_LABEL}, {r.label}" for r in RECEIVERS.values()},
            **{f"vq-robust-{r.name}": f"{VQ_LABEL}, {r.label}, decoder trained for errors" for r in RECEIVERS.values()},
            UpperBound.name: UpperBound.label}
-    return {**out, **{name: get_codec(name).label for name in CODECS},
+    return {**out, AnalogSender.name: AnalogSender.label, **{name: get_codec(name).label for name in CODECS},
             **{f"{CAPACITY}{name}": f"{get_codec(name).label} at capacity (ideal)" for name in CODECS}}

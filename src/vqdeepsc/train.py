@@ -30,13 +30,15 @@ from tqdm import tqdm
 
 from .checkpoint import (atomic_write, load_checkpoint, load_matching_weights, load_model, read_model_metadata,
                          save_checkpoint, save_model)
-from .config import MAX_SIDE, Preset, get_preset, legacy_network
+from .config import MAX_SIDE, AnalogPreset, Preset, get_preset, legacy_network, preset_from_dict
 from .folders import FolderLock, contents, remove_orphans
 from .data import ImageDataset, collate_images, split_files
-from .losses import SemanticLoss, discriminator_loss
+from .link.channel import AWGN
+from .losses import AnalogLoss, SemanticLoss, discriminator_loss
 from .metrics import METRICS, get_metric, image_scores
 from .models.discriminator import PatchDiscriminator
 from .models.quantizers import QUANTIZERS
+from .models import build_model
 from .models.system import VQDeepSC
 from .reception_model import SimulatedReception, hard_errors
 
@@ -112,6 +114,10 @@ class TrainConfig:
                                         and get_preset(self.preset).quantized and self.quantizer is None):
             raise ValueError("--channel-errors fine-tunes the decoder of a quantized model: give a BER in (0, 0.5] "
                              "and the model with --init-from (its encoder, codebooks and so its bits stay)")
+        if isinstance(get_preset(self.preset), AnalogPreset) and (self.quantizer or self.init_from or self.gan_weight
+                                                                  or self.lowpass_weight or self.chroma_weight):
+            raise ValueError(f"{self.preset} is an analog preset: it trains from scratch on MSE (+ --ssim-weight), "
+                             f"without a quantizer, --init-from, a discriminator or the colour terms")
         if get_metric(self.select).min_side > self.val_crop:
             raise ValueError(f"--select {self.select} needs a validation crop of {get_metric(self.select).min_side} "
                              f"pixels or more, not {self.val_crop}")
@@ -119,7 +125,7 @@ class TrainConfig:
             if getattr(self, name) % 2 ** get_preset(self.preset).num_scales:
                 raise ValueError(f"{name} {getattr(self, name)} is not a multiple of 2^L for preset {self.preset}")
 
-    def model_preset(self) -> Preset:
+    def model_preset(self) -> Preset | AnalogPreset:
         """The preset, with the quantizer this run chose."""
         preset = get_preset(self.preset)
         return replace(preset, quantizer=self.quantizer) if self.quantizer else preset
@@ -196,9 +202,10 @@ class Trainer:
             preset = replace(preset, up_widths=network.up_widths, encoder_fine_blocks=network.encoder_fine_blocks,
                              decoder_fine_blocks=network.decoder_fine_blocks)
         if state is not None:  # the network the checkpoint holds; checkpoints without one: as presets were then
-            preset = (Preset.from_dict(json.loads(state["preset"])) if "preset" in state
+            preset = (preset_from_dict(json.loads(state["preset"])) if "preset" in state
                       else network_of(state["model"], preset, options))
-        self.model = VQDeepSC(preset, **options).to(self.device)
+        self.model = build_model(preset, **options).to(self.device)
+        self.analog = isinstance(preset, AnalogPreset)
         self.disc = PatchDiscriminator(config.disc_channels).to(self.device)
         if state is None and source is not None:  # the whole model it fine-tunes, already read
             self.model.load_state_dict(source.state_dict())
@@ -237,8 +244,10 @@ class Trainer:
         self.steps_per_epoch = len(self.train_set) // config.batch_size
 
     @property
-    def criterion(self) -> SemanticLoss:
+    def criterion(self) -> SemanticLoss | AnalogLoss:
         cfg = self.cfg
+        if self.analog:
+            return AnalogLoss(cfg.ssim_weight)
         return SemanticLoss(cfg.lam, cfg.beta_c, cfg.ssim_weight, cfg.gan_weight, cfg.lowpass_weight, cfg.chroma_weight)
 
     @classmethod
@@ -439,7 +448,8 @@ class Trainer:
     def _validate(self) -> dict:
         """Error-free validation: ``val_<key>`` for every metric of :data:`~vqdeepsc.metrics.METRICS` defined at the
         validation crop; with ``--channel-errors`` also ``val_<select>_errors``, the selected metric with bit errors
-        at ``VAL_BER`` (the same flips every epoch)."""
+        at ``VAL_BER`` (the same flips every epoch). An analog model is validated through AWGN at each SNR of its
+        preset's ``val_snr_db`` (the same noise every epoch), the metrics averaged over the SNRs."""
         self.model.eval()
         loader = DataLoader(self.val_set, 16, num_workers=self.cfg.workers, collate_fn=collate_images,
                             generator=torch.Generator())  # leaves the global RNG (and so resume) untouched
@@ -449,9 +459,14 @@ class Trainer:
         for images, _ in loader:
             if len(images):
                 images = images.to(self.device)
-                indices = self.transmitter.encode(images)
-                for key, values in image_scores(self.model.decode(indices).float(), images).items():
-                    scores.setdefault(key, []).extend(values)
+                if self.analog:
+                    outputs = [self.model.transmit(images, AWGN(), snr, flips) for snr in self.model.preset.val_snr_db]
+                else:
+                    indices = self.transmitter.encode(images)
+                    outputs = [self.model.decode(indices)]
+                for x_hat in outputs:
+                    for key, values in image_scores(x_hat.float(), images).items():
+                        scores.setdefault(key, []).extend(values)
                 if self.reception:
                     x_err = self.model.decode_features(hard_errors(self.model, indices, VAL_BER, flips)).float()
                     errors.extend(metric(x_err.cpu(), images.cpu()).tolist())

@@ -51,3 +51,18 @@ def resolve_model(spec: str, device: str = "cpu") -> tuple[VQDeepSC, dict]:
     model = load_model(path, device=device)
     return model, {"model": spec, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                    "preset": model.preset.name}
+
+
+def analog_for(symbols: int, height: int, width: int) -> str:
+    """The name of the shipped analog Deep-JSCC model whose ``height x width`` images take ``symbols`` channel
+    symbols; ``ValueError`` naming the shipped bandwidths if none does."""
+    from .config import AnalogPreset, get_preset
+
+    analog = {name: get_preset(r["preset"]) for name, r in shipped().items()
+              if isinstance(get_preset(r["preset"]), AnalogPreset)}
+    for name, preset in analog.items():
+        if preset.symbols_for(height, width) == symbols:
+            return name
+    have = ", ".join(f"{n} ({p.symbols_for(height, width)})" for n, p in analog.items()) or "none"
+    raise ValueError(f"no shipped analog Deep-JSCC model sends {symbols} symbols per {height}x{width} image; shipped "
+                     f"(symbols per {height}x{width} image): {have}; pass --analog MODEL_FILE or another --symbols")

@@ -25,8 +25,11 @@ def add_arguments(parser):
     a("--methods", default="vq,upper,jpeg",
       help="comma-separated: vq (VQ-DeepSC with the --dequantize receiver), vq-hard, vq-soft, vq-soft-erasures "
            "(each receiver, side by side on the same channel draws), vq-robust-hard, vq-robust-soft, "
-           "vq-robust-soft-erasures (with the --robust decoder), upper, jpeg, webp, jpeg2000, avif, heif "
-           "(default vq,upper,jpeg)")
+           "vq-robust-soft-erasures (with the --robust decoder), upper, jpeg, webp, jpeg2000, avif, heif, "
+           "capacity-<codec> (the codec's file at the channel's capacity, with --symbols), djscc (analog Deep-JSCC "
+           "of the same bandwidth, --analog) (default vq,upper,jpeg)")
+    a("--analog", metavar="NAME_OR_PATH", help="the analog Deep-JSCC model of method djscc (default: the shipped one "
+      "whose bandwidth is the evaluation's channel symbols per image: --symbols, or VQ-DeepSC's payload)")
     a("--family", default="small-4,small-3", metavar="NAME[,NAME]",
       help="with --mcs adaptive, the models of the rate-adaptive VQ-DeepSC (method vq) besides --model: each link "
            "sends the one with the most bits that fit, and each decodes failed frames by its decoder trained for "
@@ -100,6 +103,7 @@ def run(args):
                         "the robust receivers need a decoder trained for errors: pass --robust NAME_OR_PATH")
     get_receiver(args.dequantize, robust[0])
     family = _family(args, methods)
+    analog = _analog(args, model) if "djscc" in methods else (None, None)
     images, names = load_images(args.data, args.split, args.limit, args.crop)
     ids = list(range(len(names)))
     if shard:
@@ -111,14 +115,14 @@ def run(args):
         robust = _companion(args, "robust", True, "the rate-adaptive VQ-DeepSC decodes failed frames by a decoder "
                             "trained for errors: pass --robust NAME_OR_PATH")
     config = {"model": model_record, "upper": upper[1], "robust": robust[1], "data": str(Path(args.data).resolve()),
-              "family": [[m[1], r[1]] for m, r in family] if family else None,
+              "family": [[m[1], r[1]] for m, r in family] if family else None, "analog": analog[1],
               "split": args.split, "files": names, "limit": args.limit, "crop": args.crop, "shard": shard}
     out = Path(args.out)
     with FolderLock(out, "results folder"):
         if not args.resume:
             claim_results_folder(out, args.overwrite)
         _evaluate(args, model, upper[0], robust[0], methods, snrs, channels, images, ids, config, out, search,
-                  [(m[0], r[0]) for m, r in family] if family else None)
+                  [(m[0], r[0]) for m, r in family] if family else None, analog[0])
 
 
 def _family(args, methods) -> list | None:
@@ -130,6 +134,20 @@ def _family(args, methods) -> list | None:
         return None
     names = [n.strip() for n in args.family.split(",") if n.strip() and n.strip() != args.model]
     return [(resolve_model(n, args.device), resolve_model(f"{n}-robust", args.device)) for n in names]
+
+
+def _analog(args, model) -> tuple:
+    """(model, record) of ``--analog``, or of the shipped analog model of the evaluation's bandwidth."""
+    from ..budget import bit_budget
+    from ..link.mcs import MCS, PAPER
+    from ..link.phy import plan_codewords
+    from ..zoo import analog_for, resolve_model
+
+    options = link_options(args, args.crop, args.crop)
+    mcs = options["mcs"] if isinstance(options["mcs"], MCS) else PAPER
+    symbols = options.get("symbols") or plan_codewords(bit_budget(model.preset, args.crop, args.crop)["index_bits"],
+                                                        mcs, options["max_k"]).channel_symbols
+    return resolve_model(args.analog or analog_for(symbols, args.crop, args.crop), args.device)
 
 
 def _companion(args, kind: str, wanted: bool, missing: str) -> tuple:
@@ -164,7 +182,7 @@ def claim_results_folder(out, overwrite: bool) -> None:
     shutil.rmtree(out / GRID_PARTS, ignore_errors=True)
 
 
-def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out, search, family):
+def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, config, out, search, family, analog):
     import json
     import shutil
     import time
@@ -184,7 +202,7 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     evaluation = Evaluation(model, images, methods=methods, channels=channels, snr_db=snrs, upper=upper, robust=robust,
                             rician_factor=args.rician_factor, seed=args.seed, batch=args.batch, grid=args.grid,
                             link_options=link_options(args, args.crop, args.crop), dequantize=args.dequantize,
-                            image_ids=ids, index_search=search, family=family)
+                            image_ids=ids, index_search=search, family=family, analog=analog)
     header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)
     old, points = log.read()

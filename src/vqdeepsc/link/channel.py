@@ -71,7 +71,8 @@ class FlatFadingChannel(torch.nn.Module):
     :param block_fading: one ``h`` per row of ``x`` (a codeword) instead of one per symbol.
 
     :input x: ``[..., n]``, ``torch.complex64``, unit average energy.
-    :input no: ``float``, the noise variance ``N0`` per complex symbol.
+    :input no: ``float``, the noise variance ``N0`` per complex symbol, or a real tensor broadcastable to ``x`` (one
+        ``N0`` per row, e.g. ``[B, 1]``).
     :input generator: ``torch.Generator`` on ``x``'s device, or ``None`` for torch's default generator.
     :output y: ``[..., n]``, ``torch.complex64``.
     :output h: ``[..., n]``, or ``[..., 1]`` with block fading or AWGN, ``torch.complex64``.
@@ -115,7 +116,7 @@ class FlatFadingChannel(torch.nn.Module):
     def forward(self, x: torch.Tensor, no: float, generator: torch.Generator | None = None):
         h = self.fading(tuple(x.shape), generator, x.device)
         w = torch.randn(x.shape, dtype=x.dtype, generator=generator, device=x.device)
-        return h * x + math.sqrt(no) * w, h
+        return h * x + no ** 0.5 * w, h
 
     def extra_repr(self) -> str:
         return f"{self.spec}, block_fading={self.block_fading}"
@@ -238,3 +239,16 @@ def zf_equalize(y: torch.Tensor, h: torch.Tensor, no: float) -> tuple[torch.Tens
     """
     gain = h.abs().square().clamp_min(torch.finfo(torch.float32).tiny)
     return h.conj() * y / gain, no / gain
+
+
+def mmse_equalize(y: torch.Tensor, h: torch.Tensor, no) -> torch.Tensor:
+    r"""Linear MMSE equalization with perfect CSI, ``x_hat = conj(h) y / (|h|^2 + N0)`` for unit-energy ``x``: unlike
+    zero-forcing it does not blow up the noise of a deeply faded symbol (it shrinks it towards 0); with ``N0 = 0`` it
+    is zero-forcing, ``x_hat = x``.
+
+    :input y: ``[..., n]``, ``torch.complex64``.
+    :input h: broadcastable to ``y``, ``torch.complex64``.
+    :input no: ``float`` or a real tensor broadcastable to ``y``, ``N0``.
+    :output x_hat: ``[..., n]``, ``torch.complex64``.
+    """
+    return h.conj() * y / (h.abs().square() + no).clamp_min(torch.finfo(torch.float32).tiny)
