@@ -162,3 +162,17 @@ def test_eval_sends_it_on_the_same_draws_and_names_the_shipped_bandwidths(photo_
         for i, image in zip((7, 8, 9), images.split(1)):
             x_hat = model.transmit(image, Rayleigh(), 5.0, torch.Generator().manual_seed(link_seed(0, "rayleigh", 5.0, i)))
             assert got[i - 7] == pytest.approx(image_scores(x_hat, image)["psnr"][0], abs=1e-4)
+
+
+def test_send_takes_an_analog_model_and_refuses_what_does_not_apply(photo_dir, tmp_path, capsys):
+    save_model(analog("djscc-3072"), tmp_path / "a.safetensors")
+    image = next((photo_dir / "test").iterdir())
+    args = ["send", str(image), "--model", str(tmp_path / "a.safetensors"), "--channel", "rayleigh", "--snr", "5"]
+    main([*args, "-o", str(tmp_path / "got.png")])
+    out = capsys.readouterr().out
+    assert "channel symbols:     192 (CBR 0.0625), no bits" in out and (tmp_path / "got.png").is_file()
+    for extra, message in ((["--mcs", "5"], "it sends no bits, so --mcs"),
+                           (["--symbols", "100"], "sends 192 symbols for this image, not the 100 asked for")):
+        with pytest.raises(SystemExit):
+            main([*args, *extra, "-o", str(tmp_path / "other.png")])
+        assert message in capsys.readouterr().err

@@ -25,7 +25,7 @@ from .index_search import NEAREST_CODEWORDS, IndexSearch
 from .link.adaptation import LinkAdaptation
 from .link.channel import FlatFadingChannel, Rician, parse_channel
 from .link.mcs import MCS, PAPER
-from .link.phy import DigitalLink, payload_capacity
+from .link.phy import MAX_K, DigitalLink, payload_capacity, plan_codewords
 from .metrics import image_scores
 from .models.system import VQDeepSC
 from .receivers import DEFAULT_RECEIVER, check_same_transmitter
@@ -98,7 +98,7 @@ class Evaluation:
         self.budget = bit_budget(model.preset, images.shape[2], images.shape[3])["index_bits"]
         if any(m.startswith("vq") for m in methods) and not self.adaptation:
             link.plan(self.budget)  # refuses a payload over the symbol budget before any work
-        self.symbols = link.symbols or link.plan(self.budget).channel_symbols
+        self.symbols = channel_symbols(model, images.shape[2], images.shape[3], link_options or {})
         if "djscc" in methods:
             check_bandwidth(analog, self.symbols, images.shape[2], images.shape[3])
         classic_bits = payload_capacity(link.symbols, link.mcs, link.max_k) if link.symbols else self.budget
@@ -213,6 +213,16 @@ class Evaluation:
             out["grid_meta"] = {"preset": self.settings["preset"], "channel": self.grid_channel,
                                 "snr_db": self.snr_db}
         return out
+
+
+def channel_symbols(model: VQDeepSC, height: int, width: int, link_options: dict) -> int:
+    """Channel symbols per ``height x width`` image of an evaluation of ``model`` with ``link_options``: its
+    ``symbols``, or VQ-DeepSC's payload with the link's (fixed) MCS. The bandwidth the analog method gets."""
+    mcs = link_options.get("mcs", PAPER)
+    if link_options.get("symbols"):
+        return link_options["symbols"]
+    bits = bit_budget(model.preset, height, width)["index_bits"]
+    return plan_codewords(bits, mcs if isinstance(mcs, MCS) else PAPER, link_options.get("max_k", MAX_K)).channel_symbols
 
 
 def check_bandwidth(analog, symbols: int, height: int, width: int) -> None:

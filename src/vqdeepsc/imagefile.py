@@ -186,6 +186,22 @@ def send_image(model: VQDeepSC, image: Tensor, link, snr_db: float, seed: int = 
 
 
 @torch.no_grad()
+def transmit_image(model, image: Tensor, channel, snr_db: float, seed: int = 0) -> Tensor:
+    """An analog Deep-JSCC's (:class:`~vqdeepsc.models.jscc.DeepJSCC`) per-image pipeline: the image, padded to
+    :func:`padded_size` (edge replication), as its encoder's symbols over ``channel`` at ``snr_db`` (draw seeded by
+    ``seed``), MMSE-equalized and decoded, cropped back.
+
+    :input image: [1, 3, H, W] in [0, 1], any H, W.
+    :output image: [1, 3, H, W] in [0, 1].
+    """
+    height, width = image.shape[2:]
+    padded_h, padded_w = padded_size(model, height, width)
+    padded = F.pad(image, (0, padded_w - width, 0, padded_h - height), mode="replicate")
+    generator = torch.Generator(padded.device).manual_seed(seed)
+    return model.transmit(padded, channel, snr_db, generator)[:, :, :height, :width]
+
+
+@torch.no_grad()
 def bits_to_image(model: VQDeepSC, bits: Tensor, height: int, width: int) -> Tensor:
     """The image of :func:`image_to_bits`'s bits, cropped to ``height x width``; an index >= N (a bit error) is read
     as the last codeword.

@@ -62,11 +62,14 @@ def plot_runs(runs: dict[str, list[dict]], path: str | Path) -> None:
 
 
 def image_grid(columns: dict, path: str | Path) -> None:
-    """One column per entry (title -> tensor [B, 3, H, W] in [0, 1]), one row per image."""
+    """One column per entry (title -> tensor [B, 3, H, W] in [0, 1]), one row per image; titles are wrapped to the
+    column's width."""
+    import textwrap
+
     n_rows, n_cols = next(iter(columns.values())).shape[0], len(columns)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.6 * n_cols, 1.6 * n_rows), squeeze=False)
     for j, (title, images) in enumerate(columns.items()):
-        axes[0, j].set_title(title, fontsize=7)
+        axes[0, j].set_title("\n".join(textwrap.fill(line, 24) for line in title.split("\n")), fontsize=7)
         for i in range(n_rows):
             axes[i, j].imshow(images[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy())
             axes[i, j].axis("off")
@@ -75,10 +78,13 @@ def image_grid(columns: dict, path: str | Path) -> None:
 
 def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
     """A line's legend, from one of its rows: the upper bound and VQ-DeepSC are named with their model; a classic
-    codec with the link (and whose budget, when several models share a figure); one at capacity alone."""
+    codec with the link (and whose budget, when several models share a figure); one at capacity alone; the analog
+    Deep-JSCC with its channel symbols."""
     from .senders import labels
 
     label = labels()[row["method"]]
+    if row["method"] == "djscc":  # analog: its bandwidth, no bits, no link scheme
+        return f"{label}, {row['channel_symbols']:.0f} symbols"
     if row["quality"] is None:  # VQ-DeepSC or its upper bound
         return f"{label} ({row['preset']})"
     if row["ber"] is None:  # a classic codec at the channel's capacity: no link, no model's budget
@@ -112,7 +118,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             line = [r for r in rows if r["channel"] == channel and r["method"] == method and r["preset"] == preset]
             if line:
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
-                style = "--" if line[0]["ber"] is None else "-" if presets.index(preset) == 0 else "-."
+                ideal = line[0]["ber"] is None and line[0]["quality"] is not None  # a codec at capacity
+                style = "--" if ideal else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
                 label = _line_label(line[0], len(presets) > 1, scheme)
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)

@@ -1,5 +1,6 @@
-"""``vqdeepsc demo``: photos bundled with scikit-image through VQ-DeepSC (4 and 3 scales) and JPEG at the same
-bit budget over the same simulated links; a table, the SSIM-vs-Es/N0 figure and image grids."""
+"""``vqdeepsc demo``: photos bundled with scikit-image through VQ-DeepSC (4 and 3 scales), JPEG at the same bit
+budget and the analog Deep-JSCC of the same bandwidth over the same simulated links; a table, the figures and image
+grids."""
 
 from .link import add_decoder_arguments, add_dequantize_argument, add_symbols_arguments, link_options
 
@@ -30,7 +31,8 @@ def run(args):
     from ..data import embedded_photos
     from ..evaluate import evaluate
     from ..results import FORMAT_HEADER, format_row, write_results
-    from ..zoo import resolve_model
+    from ..evaluate import channel_symbols
+    from ..zoo import analog_for, load, resolve_model
     from ..link.channel import parse_channels, parse_snr_list
     from .plot import draw
 
@@ -46,9 +48,16 @@ def run(args):
     robust = args.dequantize.startswith("robust-")
     for model, record in models:
         decoder = resolve_model(f"{record['model']}-robust")[0] if robust else None
-        result = evaluate(model, images, methods=["vq", "jpeg"], channels=channels, snr_db=snrs, robust=decoder,
+        options = link_options(args, 128, 128)
+        methods, analog = ["vq", "jpeg"], None
+        try:  # the analog rival of the same bandwidth, where one is shipped
+            analog = load(analog_for(channel_symbols(model, 128, 128, options), 128, 128))
+            methods.append("djscc")
+        except ValueError as e:
+            print(f"note: {e}")
+        result = evaluate(model, images, methods=methods, channels=channels, snr_db=snrs, robust=decoder, analog=analog,
                           rician_factor=args.rician_factor, seed=args.seed, grid=len(images),
-                          link_options=link_options(args, 128, 128), dequantize=args.dequantize,
+                          link_options=options, dequantize=args.dequantize,
                           on_row=lambda row: print(format_row(row), flush=True))
         config = {"model": record, "data": "scikit-image photos", "files": list(photos), "crop": 128}
         folders.append(out / record["model"])

@@ -15,7 +15,7 @@ def add_model_argument(parser):
     """``--model``, shared with ``send`` and ``decode``."""
     parser.add_argument("--model", default="small-4", metavar="M",
                         help="shipped model name or a .safetensors file written by training (default small-4); "
-                             "it must be quantized (not an *-upper model)")
+                             "it must be quantized (not an *-upper model); send also takes an analog djscc-* model")
 
 
 def add_index_search_argument(parser):

@@ -138,15 +138,10 @@ def _family(args, methods) -> list | None:
 
 def _analog(args, model) -> tuple:
     """(model, record) of ``--analog``, or of the shipped analog model of the evaluation's bandwidth."""
-    from ..budget import bit_budget
-    from ..link.mcs import MCS, PAPER
-    from ..link.phy import plan_codewords
+    from ..evaluate import channel_symbols
     from ..zoo import analog_for, resolve_model
 
-    options = link_options(args, args.crop, args.crop)
-    mcs = options["mcs"] if isinstance(options["mcs"], MCS) else PAPER
-    symbols = options.get("symbols") or plan_codewords(bit_budget(model.preset, args.crop, args.crop)["index_bits"],
-                                                        mcs, options["max_k"]).channel_symbols
+    symbols = channel_symbols(model, args.crop, args.crop, link_options(args, args.crop, args.crop))
     return resolve_model(args.analog or analog_for(symbols, args.crop, args.crop), args.device)
 
 

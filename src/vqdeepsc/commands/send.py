@@ -25,13 +25,15 @@ def add_arguments(parser):
 
 
 def run(args):
+    from ..config import AnalogPreset
     from ..imagefile import load_image, load_quantized, output_format, padded_size, save_image, send_image
+    from ..zoo import resolve_model
     from ..link.bits import index_bits
     from ..link.mcs import MCS
     from ..link.phy import payload_capacity
     from ..link.channel import parse_channel
     from ..link.phy import DigitalLink
-    from ..metrics import METRICS, image_scores
+    from ..metrics import image_scores
     from ..receivers import check_same_transmitter, get_receiver
 
     search = index_search(args)
@@ -40,6 +42,9 @@ def run(args):
     image = load_image(args.image)
     height, width = image.shape[2:]
     options = link_options(args, height, width)
+    model, _ = resolve_model(args.model)
+    if isinstance(model.preset, AnalogPreset):
+        return send_analog(args, model, channel, image, options)
     model, _ = load_quantized(args.model)
     robust = None
     if args.dequantize.startswith("robust-"):
@@ -72,7 +77,34 @@ def run(args):
     print(f"channel symbols:     {stats.channel_symbols} (CBR {stats.channel_symbols / (3 * height * width):.4f})")
     print(f"BER:                 {stats.ber:.3e} ({stats.bit_errors} bit errors)")
     print(f"codeword error rate: {stats.bler:.3f} ({stats.codeword_errors} of {stats.num_codewords} codewords)")
+    print_scores(scores, args.output)
+
+
+def print_scores(scores: dict, output) -> None:
+    from ..metrics import METRICS
+
     for m in METRICS:
         value = m.format(scores[m.key][0]) if m.key in scores else f"n/a (needs {m.min_side}x{m.min_side} pixels or more)"
         print(f"{(m.label + ':').ljust(20)} {value}")
-    print(f"wrote {args.output}")
+    print(f"wrote {output}")
+
+
+def send_analog(args, model, channel, image, options) -> None:
+    """``send`` with an analog Deep-JSCC model: no bits, no MCS; its bandwidth is the model's."""
+    from ..imagefile import padded_size, save_image, transmit_image
+    from ..metrics import image_scores
+
+    height, width = image.shape[2:]
+    symbols = model.preset.symbols_for(*padded_size(model, height, width))
+    if args.mcs is not None or args.dequantize != "soft" or args.index_search:
+        raise ValueError(f"{args.model} is an analog Deep-JSCC model: it sends no bits, so --mcs, --dequantize and "
+                         "--index-search do not apply")
+    if options.get("symbols") not in (None, symbols):
+        raise ValueError(f"{args.model} sends {symbols} symbols for this image, not the {options['symbols']} asked for: "
+                         "an analog model's bandwidth is its own (choose the djscc-* model of that bandwidth)")
+    got = transmit_image(model, image, channel, args.snr, args.seed)
+    save_image(got, args.output)
+    print(f"sent {args.image} ({width}x{height}) with analog model {args.model} ({model.preset.name}) over "
+          f"{channel.spec} at Es/N0 {args.snr:g} dB, MMSE equalization with perfect CSI")
+    print(f"channel symbols:     {symbols} (CBR {symbols / (3 * height * width):.4f}), no bits, no channel code")
+    print_scores(image_scores(got, image), args.output)
