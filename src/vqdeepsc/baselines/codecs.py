@@ -42,7 +42,8 @@ class ImageCodec:
                     raise ValueError(f"its header says {im.size}, expected {size}")
                 im.load()
                 return im.convert("RGB")
-        except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as e:
+        except (OSError, SyntaxError, ValueError, RuntimeError, UnidentifiedImageError,
+                Image.DecompressionBombError) as e:  # libavif reports a bad frame as RuntimeError
             raise ValueError(f"{self.name} file does not decode: {e}") from None
 
 
