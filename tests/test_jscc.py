@@ -149,9 +149,15 @@ def test_eval_sends_it_on_the_same_draws_and_names_the_shipped_bandwidths(photo_
     assert doc["config"]["analog"]["preset"] == "djscc-3072" and doc["config"]["analog_equalizer"] == "MMSE, perfect CSI"
     assert all(rows["djscc", c, s]["channel_symbols"] == 192 and rows["djscc", c, s]["mcs"] is None
                for c in ("awgn", "rayleigh") for s in (0.0, 30.0))
+    # without --analog: the shipped model of the evaluation's bandwidth, or a one-line error naming those shipped
+    main([*args, "--snr", "10", "--channels", "awgn", "--out", str(tmp_path / "shipped")])
+    doc = json.loads((tmp_path / "shipped" / "results.json").read_text())
+    assert doc["config"]["analog"]["model"] == "djscc-3072"
+    capsys.readouterr()
     with pytest.raises(SystemExit):
-        main([*args, "--out", str(tmp_path / "s")])
-    assert "no shipped analog Deep-JSCC model sends 192 symbols per 32x32 image" in capsys.readouterr().err
+        main([*args[:-5], "--symbols", "100", "--mcs", "adaptive", "--no-progress", "--out", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert "no shipped analog Deep-JSCC model sends 100 symbols per 32x32 image" in err and "djscc-3072 (192)" in err
 
     # every image meets the channel of its link seed, as the digital methods' images do
     model, images = load_model(tmp_path / "a.safetensors"), torch.rand(3, 3, 32, 32)
