@@ -42,3 +42,15 @@ def test_ber_curve(tmp_path):
     measured, theory = curves["awgn, uncoded"], curves["awgn, uncoded, theory"]
     assert all(abs(m - t) < 0.1 * t for m, t in zip(measured, theory)), (measured, theory)
     assert curves["awgn, LDPC 1/3"][1] == 0 and (tmp_path / "ber.png").stat().st_size > 0
+
+
+def test_readme_python_api(tmp_path):
+    """The README's Python API example runs as printed and its numbers are what it says they are."""
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    code = re.search(r"## Python API\n```python\n(.*?)```", readme, re.S).group(1)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = result.stdout.splitlines()
+    ber, errors, ssim = first.split(maxsplit=2)
+    assert float(ber) < 0.05 and int(errors) >= 0 and 0.5 < float(ssim.strip("[]")) <= 1
+    assert 15 < float(second.strip("[]")) < 40
