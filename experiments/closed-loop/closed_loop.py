@@ -1,7 +1,8 @@
-"""Probe (ninth session): a closed-loop transmitter. Each scale's codeword is chosen from the encoder's features
-*and* the receiver's state at that scale, i.e. what the decoder has already rebuilt from the coarser, already
-quantized scales (the transmitter holds the decoder). The receiver, the bits and the codebook sizes are unchanged:
-the decoder still concatenates the looked-up codewords; only the choice of the indices changes.
+"""Probe (the runs of results/training/ablation/closed-loop/ and `small-4-ninth/`): a closed-loop transmitter. Each
+scale's codeword is chosen from the encoder's features *and* the receiver's state at that scale, i.e. what the
+decoder has already rebuilt from the coarser, already quantized scales (the transmitter holds the decoder). The
+receiver, the bits and the codebook sizes are unchanged: the decoder still concatenates the looked-up codewords; only
+the choice of the indices changes.
 
     z'_l = F^l + C_l(...)       D_l: decoder state after the up-sample block that meets scale l
     index_l = argmin_n ||z'_l - e_n||  (the deepest scale, which has no coarser context: z'_L = F^L)

@@ -1,5 +1,5 @@
-"""small-4 with every width doubled (the eighth session's `wide2`) and the closed-loop transmitter: do capacity and
-the closed loop add up? A probe; the package's presets are unchanged.
+"""small-4 with every width doubled (`wide2`, results/training/ablation/wide2/) and the closed-loop transmitter: do
+capacity and the closed loop add up? A probe; the package's presets are unchanged.
 
     python wide2_closed.py --preset small-4-wide2 --data ../shared/data --out runs/cl-wide2 --epochs 20
 """

@@ -1,4 +1,5 @@
-"""Scratch (eighth session): the index search's learning rate and objective on val tiles, one JSON line per variant.
+"""Scratch (run on `small-4-sixth/` and `small-4-ninth/`; results/training/index-search/tuning/): the index
+search's learning rate and objective on val tiles, one JSON line per variant.
 
     cd experiments/index-search-tuning && PYTHONPATH=. python search_tune.py small-4 86 20:0.01:l1ssim 20:0.01:ssim \
         20:0.3:soft-l1ssim

@@ -1,5 +1,6 @@
-"""Variant (eighth session): the index search over per-position logits of the codewords (straight-through softmax)
-instead of the encoder's features; the logits start at the nearest codewords (-squared distances, normalised)."""
+"""Variant (run on `small-4-sixth/`; results/training/index-search/tuning/): the index search over per-position
+logits of the codewords (straight-through softmax) instead of the encoder's features; the logits start at the
+nearest codewords (-squared distances, normalised)."""
 import torch
 import torch.nn.functional as F
 from vqdeepsc.index_search import IndexSearch

@@ -1,4 +1,4 @@
-"""Probe (eighth session): teach small-4's encoder the indices the transmitter's index search sends, so that the
+"""Probe (on `small-4-sixth/`): teach small-4's encoder the indices the transmitter's index search sends, so that the
 nearest codewords (eq. 2, no search at the transmitter) carry part of the search's gain ("amortised search").
 
     python search_encoder.py search PART PARTS TILES OUT   # IndexSearch(20) on part PART of TILES training tiles
