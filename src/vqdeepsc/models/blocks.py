@@ -6,6 +6,17 @@ import torch
 from torch import Tensor, nn
 
 
+def check_image_batch(images: Tensor, preset) -> None:
+    """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W positive multiples of
+    ``2 ** preset.num_scales`` (the down-sampling stages of ``preset``, VQ-DeepSC's or analog)."""
+    m = 2 ** preset.num_scales
+    if images.dim() != 4 or images.shape[1] != 3 or not images.is_floating_point():
+        raise ValueError(f"expected float images [B, 3, H, W], got {images.dtype} {list(images.shape)}")
+    if images.shape[2] % m or images.shape[3] % m or images.shape[2] == 0 or images.shape[3] == 0:
+        raise ValueError(f"image height and width must be positive multiples of {m} for preset "
+                         f"{preset.name!r}, got {images.shape[2]}x{images.shape[3]}")
+
+
 def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)
 

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from ..config import AnalogPreset
 from ..link.channel import FlatFadingChannel, mmse_equalize, parse_channel
+from .blocks import check_image_batch
 
 SNR_SCALE = 20.0
 """The attention modules see ``SNR / SNR_SCALE`` (dB), values of order 1."""
@@ -95,12 +96,7 @@ class DeepJSCC(nn.Module):
 
     def check_images(self, images: Tensor) -> None:
         """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W positive multiples of 2^L."""
-        m = 2 ** self.preset.num_scales
-        if images.dim() != 4 or images.shape[1] != 3 or not images.is_floating_point():
-            raise ValueError(f"expected float images [B, 3, H, W], got {images.dtype} {list(images.shape)}")
-        if images.shape[2] % m or images.shape[3] % m or images.shape[2] == 0 or images.shape[3] == 0:
-            raise ValueError(f"image height and width must be positive multiples of {m} for preset "
-                             f"{self.preset.name!r}, got {images.shape[2]}x{images.shape[3]}")
+        check_image_batch(images, self.preset)
 
     def _snr(self, snr_db, batch: int, device) -> Tensor:
         """[B] SNRs the attention modules see: the given ones (adaptive), else the preset's training SNR."""

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import Preset
-from .blocks import ClosedLoopChoice
+from .blocks import ClosedLoopChoice, check_image_batch
 from .decoder import SemanticDecoder
 from .encoder import SemanticEncoder
 from .quantizers import make_quantizer
@@ -99,13 +99,8 @@ class VQDeepSC(nn.Module):
         return out
 
     def check_images(self, images: Tensor) -> None:
-        """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W multiples of 2^L."""
-        m = 2 ** self.preset.num_scales
-        if images.dim() != 4 or images.shape[1] != 3 or not images.is_floating_point():
-            raise ValueError(f"expected float images [B, 3, H, W], got {images.dtype} {list(images.shape)}")
-        if images.shape[2] % m or images.shape[3] % m or images.shape[2] == 0 or images.shape[3] == 0:
-            raise ValueError(f"image height and width must be positive multiples of {m} for preset "
-                             f"{self.preset.name!r}, got {images.shape[2]}x{images.shape[3]}")
+        """``ValueError`` unless ``images`` is a float [B, 3, H, W] batch with H, W positive multiples of 2^L."""
+        check_image_batch(images, self.preset)
 
     def code_shapes(self, height: int, width: int) -> list[tuple[int, ...]]:
         """Shape of each transmitted scale's codes for one image (no batch dim), finest first."""
