@@ -141,3 +141,6 @@ def test_legends_name_the_link_for_classic_codecs_and_nothing_for_the_capacity_i
         "HEIF + adaptive 5G NR MCS (table 1)"
     assert _line_label({**row, "method": "capacity-heif", "ber": None}, False, "x") == "HEIF at capacity (ideal)"
     assert _line_label({**row, "method": "vq", "quality": None}, False, "x") == "VQ-DeepSC (small-4)"
+    # a file that fits no scheme at the lowest SNR has no BER there: still the codec over the link, not the ideal
+    assert _line_label({**row, "method": "jpeg", "ber": None, "quality": None}, False, "x") == "JPEG + x"
+    assert _line_label({**row, "method": "vq", "quality": None, "ber": None}, False, "x") == "VQ-DeepSC (small-4)"

@@ -80,16 +80,17 @@ def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
     """A line's legend, from one of its rows: the upper bound and VQ-DeepSC are named with their model; a classic
     codec with the link (and whose budget, when several models share a figure); one at capacity alone; the analog
     Deep-JSCC with its channel symbols."""
-    from .senders import labels
+    from .baselines.codecs import CODECS
+    from .senders import CAPACITY, labels
 
-    label = labels()[row["method"]]
-    if row["method"] == "djscc":  # analog: its bandwidth, no bits, no link scheme
+    method, label = row["method"], labels()[row["method"]]
+    if method == "djscc":  # analog: its bandwidth, no bits, no link scheme
         return f"{label}, {row['channel_symbols']:.0f} symbols"
-    if row["quality"] is None:  # VQ-DeepSC or its upper bound
-        return f"{label} ({row['preset']})"
-    if row["ber"] is None:  # a classic codec at the channel's capacity: no link, no model's budget
+    if method.startswith(CAPACITY):  # a classic codec at the channel's capacity: no link, no model's budget
         return label
-    return f"{label} + {scheme}" + (f" ({row['preset']} budget)" if several_presets else "")
+    if method in CODECS:  # a classic codec's file over the link (at some SNRs perhaps none fits: no BER there)
+        return f"{label} + {scheme}" + (f" ({row['preset']} budget)" if several_presets else "")
+    return f"{label} ({row['preset']})"  # VQ-DeepSC or its upper bound
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None,
@@ -99,7 +100,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     preset's bit budget), error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``), the link's
     modulation and coding ``scheme`` in the legend; ``ValueError`` if the rows lack the metric."""
     from .metrics import get_metric
-    from .senders import METHODS
+    from .senders import CAPACITY, METHODS
 
     measure = get_metric(metric)
     metric = measure.key
@@ -118,8 +119,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             line = [r for r in rows if r["channel"] == channel and r["method"] == method and r["preset"] == preset]
             if line:
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
-                ideal = line[0]["ber"] is None and line[0]["quality"] is not None  # a codec at capacity
-                style = "--" if ideal else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
+                style = "--" if method.startswith(CAPACITY) else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
                 label = _line_label(line[0], len(presets) > 1, scheme)
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
