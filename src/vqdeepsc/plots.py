@@ -119,7 +119,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
             line = [r for r in rows if r["channel"] == channel and r["method"] == method and r["preset"] == preset]
             if line:
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
-                style = "--" if method.startswith(CAPACITY) else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
+                ideal = method.startswith(CAPACITY)  # a codec at the channel's capacity
+                style = "--" if ideal else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
                 label = _line_label(line[0], len(presets) > 1, scheme)
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
