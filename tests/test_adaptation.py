@@ -144,3 +144,6 @@ def test_legends_name_the_link_for_classic_codecs_and_nothing_for_the_capacity_i
     # a file that fits no scheme at the lowest SNR has no BER there: still the codec over the link, not the ideal
     assert _line_label({**row, "method": "jpeg", "ber": None, "quality": None}, False, "x") == "JPEG + x"
     assert _line_label({**row, "method": "vq", "quality": None, "ber": None}, False, "x") == "VQ-DeepSC (small-4)"
+    # the rate-adaptive VQ-DeepSC is a family of models, named by their bits per image
+    assert _line_label({**row, "method": "vq", "quality": None}, False, "x", [20032, 7616]) == \
+        "VQ-DeepSC, rate-adaptive (7616 / 20032 bits)"

@@ -26,6 +26,34 @@ def test_budget_rule_largest_quality_that_fits(name, budget, photo):
     assert codec.decode(fitted.data, (128, 128)).size == (128, 128)
 
 
+class SizedCodec:
+    """A codec whose file of quality q has a given size (and records what it encodes)."""
+
+    def __init__(self, sizes):
+        self.sizes, self.max_quality, self.encoded = sizes, len(sizes), []
+
+    def encode(self, image, quality):
+        self.encoded.append(quality)
+        return bytes(self.sizes[quality - 1])
+
+
+def test_every_budget_of_a_shared_cache_gets_the_rule():
+    """Fitting one image to many budgets with one cache of files (in any order, file sizes not always growing with
+    quality): each result fits and its next quality does not, and no quality is encoded twice."""
+    rng = np.random.default_rng(0)
+    sizes = [int(200 * 1.04 ** q * (1 + 0.03 * rng.standard_normal())) for q in range(1, 96)]
+    codec, files = SizedCodec(sizes), {}
+    for budget in rng.permutation(np.arange(8 * min(sizes), 8 * max(sizes) + 800, 97)).tolist():
+        fitted = fit_to_budget(codec, None, budget, files)
+        q = fitted.quality
+        assert 8 * sizes[q - 1] <= budget and fitted.excess_bits == 0
+        assert q == codec.max_quality or 8 * sizes[q] > budget
+    assert len(codec.encoded) == len(set(codec.encoded))
+    fresh = SizedCodec(sizes)
+    fit_to_budget(fresh, None, 8 * sizes[60])
+    assert len(fresh.encoded) <= 6  # bisection over 1..95 takes 8
+
+
 def test_quality_one_is_sent_when_nothing_fits(photo):
     fitted = fit_to_budget(get_codec("jpeg"), photo, 800)  # JPEG headers alone are ~600 bytes
     assert fitted.quality == 1 and fitted.excess_bits == 8 * len(fitted.data) - 800 > 0

@@ -187,6 +187,26 @@ def test_demapper_needs_the_post_equalization_noise_variance():
     assert right == 0 and wrong >= 6
 
 
+@pytest.mark.parametrize("m", [2, 4, 6, 8])
+def test_separable_demapper_gives_sionnas_qam_llrs(m):
+    """The link's demapper works on the QAM's two PAMs; its LLRs must be those of Sionna's full APP QAM demapper
+    for every bit position, per-symbol noise variances (faded symbols) and a noiseless channel."""
+    from sionna.phy.mapping import Demapper, Mapper
+
+    from vqdeepsc.link.demapper import SeparableQAMDemapper
+
+    x = Mapper("qam", m)(random_bits(4, 300 * m))
+    reference, separable = Demapper("app", "qam", m), SeparableQAMDemapper(m)
+    for no in (1.0, 0.05, 0.0):
+        no_eff = no * (0.1 + torch.rand(x.shape, generator=gen(m)))
+        y = x + math.sqrt(no) * torch.complex(torch.randn(x.shape, generator=gen(1)), torch.randn(x.shape, generator=gen(2)))
+        expected, got = reference(y, no_eff), separable(y, no_eff)
+        assert got.shape == expected.shape
+        assert torch.allclose(got, expected, rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="even number of bits"):
+        SeparableQAMDemapper(3)
+
+
 def test_same_seed_same_output_and_stats_are_consistent():
     link = DigitalLink("rician", 1.0)
     bits = random_bits(3, 1000)

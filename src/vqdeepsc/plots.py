@@ -76,10 +76,11 @@ def image_grid(columns: dict, path: str | Path) -> None:
     _save(fig, path)
 
 
-def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
-    """A line's legend, from one of its rows: the upper bound and VQ-DeepSC are named with their model; a classic
-    codec with the link (and whose budget, when several models share a figure); one at capacity alone; the analog
-    Deep-JSCC with its channel symbols."""
+def _line_label(row: dict, several_presets: bool, scheme: str, family: list[int] | None = None) -> str:
+    """A line's legend, from one of its rows: the upper bound and VQ-DeepSC are named with their model (the
+    rate-adaptive VQ-DeepSC with its family's bits per image, ``family``); a classic codec with the link (and whose
+    budget, when several models share a figure); one at capacity alone; the analog Deep-JSCC with its channel
+    symbols."""
     from .baselines.codecs import CODECS
     from .senders import CAPACITY, labels
 
@@ -90,15 +91,18 @@ def _line_label(row: dict, several_presets: bool, scheme: str) -> str:
         return label
     if method in CODECS:  # a classic codec's file over the link (at some SNRs perhaps none fits: no BER there)
         return f"{label} + {scheme}" + (f" ({row['preset']} budget)" if several_presets else "")
+    if method == "vq" and family:
+        return f"{label}, rate-adaptive ({' / '.join(str(b) for b in sorted(family))} bits)"
     return f"{label} ({row['preset']})"  # VQ-DeepSC or its upper bound
 
 
 def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_factor: float | None = None,
-                    scheme: str = "5G LDPC 1/3 + 16-QAM") -> None:
+                    scheme: str = "5G LDPC 1/3 + 16-QAM", families: dict[str, list[int]] | None = None) -> None:
     """The paper's Fig. 3 layout: ``metric`` (a name or key of :data:`~vqdeepsc.metrics.METRICS`, the paper's
     ``"ssim"``) against Es/N0, one panel per channel, one line per preset and method (a classic codec gets its
     preset's bit budget), error bars = the 95 % confidence interval (rows of ``vqdeepsc eval``), the link's
-    modulation and coding ``scheme`` in the legend; ``ValueError`` if the rows lack the metric."""
+    modulation and coding ``scheme`` in the legend; ``families``: preset -> bits per image of the family its ``vq``
+    rows adapted over (the rate-adaptive VQ-DeepSC); ``ValueError`` if the rows lack the metric."""
     from .metrics import get_metric
     from .senders import CAPACITY, METHODS
 
@@ -121,7 +125,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
                 ideal = method.startswith(CAPACITY)  # a codec at the channel's capacity
                 style = "--" if ideal else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
-                label = _line_label(line[0], len(presets) > 1, scheme)
+                label = _line_label(line[0], len(presets) > 1, scheme, (families or {}).get(preset))
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""

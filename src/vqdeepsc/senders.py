@@ -87,15 +87,16 @@ class ClassicSender(Sender):
     counts as a failure (mid-gray).
 
     :input images: [N, 3, H, W] in [0, 1].
+    :param files: per image, quality -> the codec's file (filled as files are made; senders of one codec share it).
     :attr noiseless: [N, 3, H, W], the local decode of the files fitted to ``budget_bits``.
     :attr info: per-image ``quality``, ``excess_bits`` and ``source_bits`` of those files.
     """
 
-    def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16):
+    def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16, files: list[dict] | None = None):
         self.codec, self.budget_bits, self.size = get_codec(name), budget_bits, (images.shape[3], images.shape[2])
         self.name, self.label, self.batch = name, self.codec.label, batch
         self.images, self._fitted = [to_image(x) for x in images], {}
-        self._files = [{} for _ in self.images]  # per image: quality -> file, shared by every budget
+        self._files = [{} for _ in self.images] if files is None else files  # shared by every budget
         self.files = self.fitted(budget_bits)
         self.noiseless = torch.stack([self.decode(f.data) for f in self.files])
         self.info = self.describe(self.files)
@@ -146,8 +147,8 @@ class CapacitySender(ClassicSender):
     errors (no code reaches capacity: an upper bound for every digital scheme with this codec). Needs a link with a
     symbol budget."""
 
-    def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16):
-        super().__init__(name.removeprefix(CAPACITY), images, budget_bits, batch)
+    def __init__(self, name: str, images: Tensor, budget_bits: int, batch: int = 16, files: list[dict] | None = None):
+        super().__init__(name.removeprefix(CAPACITY), images, budget_bits, batch, files)
         self.name, self.label = name, f"{self.codec.label} at capacity (ideal)"
 
     def budget(self, link, snr_db):
@@ -260,7 +261,7 @@ def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_
     :class:`~vqdeepsc.models.jscc.DeepJSCC`. ``images`` on the model's device."""
     vq = [m for m in methods if m.split("-")[0] == "vq"]
     transceiver = Transceiver(model, images, batch, index_search) if vq else None
-    senders = {}
+    senders, files = {}, {}  # files: codec -> per image, quality -> file
     for method in methods:
         if method == "vq" and family is not None:
             name = dequantize if dequantize.startswith("robust-") else f"robust-{dequantize}"
@@ -276,7 +277,8 @@ def make_senders(methods: list[str], model: VQDeepSC, images: Tensor, *, budget_
             senders[method] = AnalogSender(analog, images)
         else:
             kind = CapacitySender if method.startswith(CAPACITY) else ClassicSender
-            senders[method] = kind(method, images.cpu(), classic_bits or budget_bits, batch)
+            codec_files = files.setdefault(method.removeprefix(CAPACITY), [{} for _ in images])
+            senders[method] = kind(method, images.cpu(), classic_bits or budget_bits, batch, codec_files)
     return senders
 
 

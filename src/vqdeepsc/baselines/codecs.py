@@ -8,6 +8,7 @@ lowest quality does not fit, the lowest quality is sent and the excess reported.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -87,29 +88,40 @@ class FittedImage:
 
 def fit_to_budget(codec: ImageCodec, image: Image.Image, max_bits: int,
                   files: dict[int, bytes] | None = None) -> FittedImage:
-    """The largest quality ``q`` whose file fits ``max_bits`` (and ``q + 1`` does not), else quality 1.
+    """A quality ``q`` whose file fits ``max_bits`` while ``q + 1``'s does not (the largest that fits where file
+    sizes grow with quality), else quality 1.
+
+    The search keeps the bracket ``lo`` (fits) < ``hi`` (does not), probes the quality where the logarithm of the
+    file size, interpolated between the two, meets the budget, then its neighbour: about 5 encodes for a first budget
+    instead of bisection's 8, 2 for the next ones.
 
     :param files: quality -> the image's file, filled as files are made; pass the same dict to fit one image to
-        several budgets without encoding a quality twice.
+        several budgets without encoding a quality twice (their sizes also narrow the first bracket).
     """
     if max_bits <= 0:
         raise ValueError(f"the bit budget must be positive, got {max_bits}")
     sizes = {} if files is None else files
 
-    def file(q: int) -> bytes:
+    def bits(q: int) -> int:
         if q not in sizes:
             sizes[q] = codec.encode(image, q)
-        return sizes[q]
+        return 8 * len(sizes[q])
 
-    def fits(q: int) -> bool:
-        return 8 * len(file(q)) <= max_bits
-
-    if not fits(1):
-        return FittedImage(file(1), 1, 8 * len(file(1)) - max_bits)
-    lo, hi = 1, codec.max_quality  # invariant: lo fits
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
-    while lo < codec.max_quality and fits(lo + 1):  # file sizes are not always monotone in quality
-        lo += 1
-    return FittedImage(file(lo), lo, 0)
+    if bits(1) > max_bits:
+        return FittedImage(sizes[1], 1, bits(1) - max_bits)
+    top = codec.max_quality
+    hi = min((q for q in sizes if 8 * len(sizes[q]) > max_bits), default=top + 1)
+    lo = max(q for q in sizes if q < hi and 8 * len(sizes[q]) <= max_bits)
+    while hi - lo > 1:
+        if hi > top:  # no file known not to fit: bisect
+            q = (lo + hi) // 2
+            lo, hi = (q, hi) if bits(q) <= max_bits else (lo, q)
+            continue
+        a, b = math.log(bits(lo)), math.log(bits(hi))  # interpolate log(size) between the bracket's ends
+        q = round(lo + (hi - lo) * (math.log(max_bits) - a) / (b - a)) if b > a else (lo + hi) // 2
+        q = min(max(q, lo + 1), hi - 1)
+        lo, hi = (q, hi) if bits(q) <= max_bits else (lo, q)
+        q = q + 1 if lo == q else q - 1  # the guess is usually right: its neighbour closes the bracket
+        if lo < q < hi:
+            lo, hi = (q, hi) if bits(q) <= max_bits else (lo, q)
+    return FittedImage(sizes[lo], lo, 0)

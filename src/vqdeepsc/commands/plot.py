@@ -47,6 +47,7 @@ def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
     if len(schemes) > 1:
         raise ValueError(f"results sent with different modulation and coding {sorted(schemes)} cannot share a figure")
     link = schemes.pop()
+    adaptive = {d["config"]["preset"]: d["config"]["family"] for d in documents.values() if d["config"].get("family")}
     presets = list(dict.fromkeys(r["preset"] for r in rows))
     families = {preset: [r for r in rows if r["preset"] == preset] for preset in presets}
     if len(presets) > 1:
@@ -54,7 +55,7 @@ def draw(results: list, out=None, metrics=DEFAULT_METRICS) -> list:
     for name, family in families.items():
         for metric in metrics:
             written.append(out / (f"{metric}_{name}.png" if name else f"{metric}.png"))
-            plot_snr_curves(family, metric, written[-1], rician, link)
+            plot_snr_curves(family, metric, written[-1], rician, link, adaptive)
     for folder, document in documents.items():
         npz = folder / "grid.npz"
         if npz.is_file():

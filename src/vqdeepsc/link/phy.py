@@ -19,6 +19,7 @@ Sionna is imported when the first :class:`DigitalLink` is built, so :func:`plan_
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -50,6 +51,22 @@ SCRAMBLER_SEED = 0x5EED
 """Seed of the scrambling sequence both ends know (the same for every codeword)."""
 DECODER_CHUNK = 2**18
 """Code bits per BP-decoder call: larger batches fall out of the CPU caches and run up to 3x slower."""
+
+
+@functools.lru_cache(maxsize=64)
+def _build_codec(k: int, n: int, bits_per_symbol: int, backend: str, num_iter: int, early_stop: bool, device: str,
+                 workers: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """Sionna's ``LDPC5GEncoder`` of ``(k, n)`` for ``bits_per_symbol`` and the ``backend``'s decoder of it."""
+    import importlib
+
+    from sionna.phy.fec.ldpc import LDPC5GEncoder
+
+    encoder = LDPC5GEncoder(k, n, num_bits_per_symbol=bits_per_symbol, check_input=False, device=device)
+    module, name = DECODER_BACKENDS[backend]
+    options = {"workers": workers} if workers > 1 else {}
+    decoder = getattr(importlib.import_module(f".{module}", __package__), name)(encoder, num_iter, early_stop,
+                                                                                 device=device, **options)
+    return encoder, decoder
 
 
 def default_backend(device: str, decoder: str = "early") -> str:
@@ -177,8 +194,9 @@ class DigitalLink(torch.nn.Module):
     whatever the payload: without it an all-zero payload maps every symbol to one inner 16-QAM point of energy
     0.2 and fails about 7 dB early.
 
-    The demapper gets the post-equalization noise variance ``N0 / |h|^2`` of every symbol. Encoder and
-    decoder are built once per codeword shape ``(k, n)`` and cached.
+    The demapper (Sionna's APP demapper on the QAM's two PAMs, :mod:`.demapper`) gets the post-equalization noise
+    variance ``N0 / |h|^2`` of every symbol. Encoder and decoder are built once per codeword shape ``(k, n)``
+    (:meth:`codec`).
 
     :param channel: a :class:`~.channel.FlatFadingChannel` or its spec, ``"awgn"``, ``"rayleigh"``, ``"rician:2"``
         (:func:`~.channel.parse_channel`).
@@ -221,7 +239,9 @@ class DigitalLink(torch.nn.Module):
                  mcs: MCS = PAPER, symbols: int | None = None):
         super().__init__()
         from sionna.phy.fec.scrambling import Descrambler, Scrambler
-        from sionna.phy.mapping import Demapper, Mapper
+        from sionna.phy.mapping import Mapper
+
+        from .demapper import SeparableQAMDemapper
 
         if num_iter < 1:
             raise ValueError(f"num_iter must be positive, got {num_iter}")
@@ -246,28 +266,15 @@ class DigitalLink(torch.nn.Module):
         self.scrambler = Scrambler(SCRAMBLER_SEED, keep_batch_constant=True, device=device)
         self.descrambler = Descrambler(self.scrambler, binary=False)
         self.mapper = Mapper("qam", m, device=device)
-        self.demapper = Demapper("app", "qam", m, device=device)
-        self.codecs = torch.nn.ModuleDict()
+        self.demapper = SeparableQAMDemapper(m, device=device)
 
     def codec(self, k: int, n: int | None = None) -> tuple[torch.nn.Module, torch.nn.Module]:
-        """The cached ``(LDPC5GEncoder, decoder)`` pair for ``k`` information bits and ``n`` encoder output bits
-        (default: those of one codeword of ``k`` bits), the decoder of :attr:`backend`."""
-        import importlib
-
-        from sionna.phy.fec.ldpc import LDPC5GEncoder
-
+        """The ``(LDPC5GEncoder, decoder)`` pair for ``k`` information bits and ``n`` encoder output bits (default:
+        those of one codeword of ``k`` bits), the decoder of :attr:`backend`; built once and shared by every link of
+        the same modulation and decoder settings (links of several channels use the same codes)."""
         n = n or plan_codewords(k, self.mcs, self.max_k).encoded
-        key = f"{k}/{n}"
-        if key not in self.codecs:
-            encoder = LDPC5GEncoder(k, n, num_bits_per_symbol=self.mcs.bits_per_symbol, check_input=False,
-                                    device=self.device)
-            module, name = DECODER_BACKENDS[self.backend]
-            options = {"workers": self.workers} if self.workers > 1 else {}
-            decoder = getattr(importlib.import_module(f".{module}", __package__), name)(
-                encoder, self.num_iter, self.decoder == "early", device=self.device, **options)
-            self.codecs[key] = torch.nn.ModuleList([encoder, decoder])
-        encoder, decoder = self.codecs[key]
-        return encoder, decoder
+        return _build_codec(k, n, self.mcs.bits_per_symbol, self.backend, self.num_iter, self.decoder == "early",
+                            str(self.device), self.workers)
 
     def plan(self, num_bits: int) -> CodewordPlan:
         """The :class:`CodewordPlan` this link uses for payloads of ``num_bits`` bits; ``ValueError`` if it takes more
