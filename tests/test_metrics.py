@@ -9,7 +9,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab, rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from vqdeepsc.data import embedded_photos
-from vqdeepsc.metrics import METRICS, ciede2000, get_metric, image_scores, ms_ssim, psnr, psnr_chroma, psnr_luma, ssim
+from vqdeepsc.metrics import METRICS, ciede2000, cielab, get_metric, image_scores, ms_ssim, psnr, psnr_chroma, psnr_luma, ssim
 
 
 def test_ssim_and_psnr_match_scikit_image_on_real_photos():
@@ -109,6 +109,19 @@ def test_ciede2000_against_hand_computed_differences_and_scikit_image():
     greener = photos.clone()
     greener[:, 1] = (greener[:, 1] + 10 / 255).clamp(0, 1)
     assert ciede2000(greener, photos).min() > 4 and ssim(greener, photos).min() > 0.97
+
+
+def test_cielab_matches_scikit_image_and_has_finite_gradients():
+    """The training loss's CIELAB is scikit-image's ``rgb2lab`` (what CIEDE2000 is computed on), on real photos,
+    random colours, black and white; its gradient is finite everywhere, black included."""
+    photos = torch.stack(list(embedded_photos(128).values()))
+    noise = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(0))
+    x = torch.cat([photos, noise, torch.zeros(1, 3, 128, 128), torch.ones(1, 3, 128, 128)])
+    expected = np.stack([rgb2lab(i.permute(1, 2, 0).double().numpy()) for i in x])
+    assert np.abs(cielab(x).permute(0, 2, 3, 1).double().numpy() - expected).max() < 1e-3
+    x = x.clone().requires_grad_()
+    cielab(x).abs().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
 def test_image_scores_has_every_metric_defined_for_the_size():

@@ -36,6 +36,23 @@ def ycbcr(x: Tensor) -> Tensor:
     return torch.einsum("ij,bjhw->bihw", m, x) + x.new_tensor([0.0, 0.5, 0.5]).view(1, 3, 1, 1)
 
 
+SRGB_TO_XYZ = ((0.412453, 0.357580, 0.180423), (0.212671, 0.715160, 0.072169), (0.019334, 0.119193, 0.950227))
+"""Linear sRGB -> CIE XYZ, scikit-image's ``rgb2lab`` matrix."""
+D65 = (0.95047, 1.0, 1.08883)
+"""The D65 white point (2-degree observer) in XYZ, as scikit-image's default."""
+
+
+def cielab(x: Tensor) -> Tensor:
+    """CIELAB (D65), differentiable, as scikit-image's ``rgb2lab``. :input x: [B, 3, H, W] sRGB, clamped to [0, 1].
+    :output: [B, 3, H, W], L* in [0, 100], a*, b*."""
+    x = x.float().clamp(0, 1)
+    linear = torch.where(x > 0.04045, ((x + 0.055) / 1.055).pow(2.4), x / 12.92)
+    xyz = torch.einsum("ij,bjhw->bihw", x.new_tensor(SRGB_TO_XYZ), linear) / x.new_tensor(D65).view(1, 3, 1, 1)
+    delta = 6 / 29
+    f = torch.where(xyz > delta**3, xyz.clamp_min(delta**3).pow(1 / 3), xyz / (3 * delta**2) + 4 / 29)
+    return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1)
+
+
 def ssim(x: Tensor, y: Tensor) -> Tensor:
     """:input x, y: [B, 3, H, W] in [0, 1] (H, W >= 11). :output: [B] SSIM per image, averaged over channels."""
     _check(x, y)

@@ -22,7 +22,7 @@ from __future__ import annotations
 PAPER = dict(epochs=200, batch_size=24, lr=1.75e-4, lr_disc=1e-5, betas=(0.5, 0.999), lr_schedule="constant",
              warmup_steps=0, lam=5.0, beta_c=0.25, ssim_weight=0.0, gan_weight=1.0, disc_channels=64,
              quantizer="vq", kmeans_init=False, dead_code_threshold=0.0, ema_decay=None, crop=128, val_crop=128,
-             lowpass_weight=0.0, chroma_weight=0.0, select="ssim")
+             lowpass_weight=0.0, chroma_weight=0.0, lab_weight=0.0, select="ssim")
 
 FAST = dict(PAPER, epochs=70, batch_size=16, lr=2e-3, betas=(0.9, 0.99), lr_schedule="warmup-cosine",
            warmup_steps=200, gan_weight=0.0, ssim_weight=1.0, quantizer=None, kmeans_init=True,

@@ -73,6 +73,7 @@ class TrainConfig:
     gan_weight: float = 1.0  # 0 trains without the discriminator
     lowpass_weight: float = 0.0  # weight of the L1 of the 8x8 block means (colour)
     chroma_weight: float = 0.0  # weight of the L1 of the BT.601 chroma
+    lab_weight: float = 0.0  # weight of the L1 of the CIELAB values / 100
     select: str = "ssim"  # the validation metric (vqdeepsc.metrics) that picks the best checkpoint
     disc_channels: int = 64
     quantizer: str | None = None  # None: the preset's
@@ -103,7 +104,8 @@ class TrainConfig:
             raise ValueError(f"the crops must be at most {MAX_SIDE}, the batch size at most {MAX_BATCH} and the "
                              f"data-loader workers 0..{MAX_WORKERS}")
         if min(self.lr, self.lr_disc, self.lam) <= 0 or min(self.beta_c, self.gan_weight, self.ssim_weight,
-                                                                  self.lowpass_weight, self.chroma_weight) < 0:
+                                                                  self.lowpass_weight, self.chroma_weight,
+                                                                  self.lab_weight) < 0:
             raise ValueError("learning rates and lambda must be > 0, beta_c and the loss weights >= 0")
         if self.lr_schedule not in LR_SCHEDULES or self.warmup_steps < 0:
             raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; use {', '.join(LR_SCHEDULES)} "
@@ -115,7 +117,8 @@ class TrainConfig:
             raise ValueError("--channel-errors fine-tunes the decoder of a quantized model: give a BER in (0, 0.5] "
                              "and the model with --init-from (its encoder, codebooks and so its bits stay)")
         if isinstance(get_preset(self.preset), AnalogPreset) and (self.quantizer or self.init_from or self.gan_weight
-                                                                  or self.lowpass_weight or self.chroma_weight):
+                                                                  or self.lowpass_weight or self.chroma_weight
+                                                                  or self.lab_weight):
             raise ValueError(f"{self.preset} is an analog preset: it trains from scratch on MSE (+ --ssim-weight), "
                              f"without a quantizer, --init-from, a discriminator or the colour terms")
         if get_metric(self.select).min_side > self.val_crop:
@@ -248,7 +251,8 @@ class Trainer:
         cfg = self.cfg
         if self.analog:
             return AnalogLoss(cfg.ssim_weight)
-        return SemanticLoss(cfg.lam, cfg.beta_c, cfg.ssim_weight, cfg.gan_weight, cfg.lowpass_weight, cfg.chroma_weight)
+        return SemanticLoss(cfg.lam, cfg.beta_c, cfg.ssim_weight, cfg.gan_weight, cfg.lowpass_weight, cfg.chroma_weight,
+                            cfg.lab_weight)
 
     @classmethod
     def resume(cls, run_dir: str | Path, epochs: int | None = None, **changes) -> "Trainer":

@@ -30,6 +30,7 @@ def add_arguments(parser):
     a("--gan-weight", type=float, help="weight of the adversarial loss (0: no discriminator)")
     a("--lowpass-weight", type=float, help="weight of the L1 between the images' mean colours over 8x8 blocks")
     a("--chroma-weight", type=float, help="weight of the L1 between the images' BT.601 chroma (Cb, Cr)")
+    a("--lab-weight", type=float, help="weight of the L1 between the images' CIELAB values over 100")
     a("--disc-channels", type=int, help="PatchGAN width")
     a("--quantizer", choices=tuple(QUANTIZERS), help="quantizer of every scale (default: the recipe's)")
     a("--kmeans-init", action="store_true", default=None, help="k-means codebook initialisation")
