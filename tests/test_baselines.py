@@ -69,19 +69,22 @@ def test_corrupt_files_are_refused(photo):
 
 
 @pytest.mark.parametrize("name", sorted(CODECS))
-def test_bit_flipped_files_decode_or_raise_value_error(name, photo):
+def test_bit_flipped_files_decode_or_raise_value_error(name):
     """A file hit by residual bit errors either decodes to an image of the right size or is a ValueError (the
-    evaluation counts it as a decode failure); no other exception escapes (libavif raises RuntimeError)."""
+    evaluation counts it as a decode failure); no other exception escapes (libavif raises RuntimeError, libheif
+    EOFError: one of these HEIF files of the cat photo does)."""
     codec = get_codec(name)
-    data = fit_to_budget(codec, photo, 7616).data
     rng = np.random.default_rng(0)
     refused = 0
-    for _ in range(40):
-        damaged = bytearray(data)
-        for i in rng.integers(0, len(data), 5):
-            damaged[i] ^= 1 << int(rng.integers(8))
-        try:
-            assert codec.decode(bytes(damaged), (128, 128)).size == (128, 128)
-        except ValueError:
-            refused += 1
+    for x in embedded_photos(128).values():
+        data = fit_to_budget(codec, Image.fromarray((x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)),
+                             7616).data
+        for _ in range(150):
+            damaged = bytearray(data)
+            for i in rng.integers(0, len(data), int(rng.integers(1, 30))):
+                damaged[i] ^= 1 << int(rng.integers(8))
+            try:
+                assert codec.decode(bytes(damaged), (128, 128)).size == (128, 128)
+            except ValueError:
+                refused += 1
     assert refused > 0

@@ -11,7 +11,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 
 class ImageCodec:
@@ -43,9 +43,9 @@ class ImageCodec:
                     raise ValueError(f"its header says {im.size}, expected {size}")
                 im.load()
                 return im.convert("RGB")
-        except (OSError, SyntaxError, ValueError, RuntimeError, UnidentifiedImageError,
-                Image.DecompressionBombError) as e:  # libavif reports a bad frame as RuntimeError
-            raise ValueError(f"{self.name} file does not decode: {e}") from None
+        except Exception as e:  # a damaged file makes each plugin fail its own way: OSError, SyntaxError,
+            # RuntimeError (libavif), EOFError (libheif), DecompressionBombError, ...
+            raise ValueError(f"{self.name} file does not decode: {type(e).__name__}: {e}") from None
 
 
 class JPEG2000(ImageCodec):
