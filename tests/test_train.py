@@ -59,6 +59,8 @@ def test_the_best_checkpoint_is_the_one_the_select_metric_prefers(photo_dir, tmp
         record = json.loads(load_model_record(tmp_path / select / "best.safetensors"))
         assert (record["epoch"], record["select"]) == ({"ssim": 2, "ciede2000": 1}[select], select)
         assert record["val_ciede2000"] == {"ssim": 5.0, "ciede2000": 3.0}[select]
+        last = json.loads(load_model_record(tmp_path / select / "last.safetensors"))  # the end of the run, either way
+        assert (last["epoch"], last["val_ciede2000"]) == (2, 5.0)
     with pytest.raises(ValueError, match="unknown metric 'lpips'"):
         tiny_config(photo_dir, tmp_path / "x", select="lpips").check()
     with pytest.raises(ValueError, match="--select ms-ssim needs a validation crop of 97 pixels or more, not 32"):
@@ -274,7 +276,7 @@ def test_a_run_folder_in_use_is_refused(photo_dir, tmp_path):
 def test_a_diverged_model_is_not_saved(photo_dir, tmp_path, monkeypatch):
     run = tmp_path / "run"
     Trainer(tiny_config(photo_dir, run, epochs=1)).fit()
-    saved = ("checkpoint.pt", "best.safetensors", "log.csv", "curves.png")
+    saved = ("checkpoint.pt", "best.safetensors", "last.safetensors", "log.csv", "curves.png")
     files = {name: (run / name).read_bytes() for name in saved}
     trainer = Trainer.resume(run, epochs=2)
     monkeypatch.setattr(trainer, "_validate", lambda: {"val_ssim": float("nan"), "val_psnr": float("nan")})

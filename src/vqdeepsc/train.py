@@ -1,8 +1,10 @@
 """Training of VQ-DeepSC as in the paper: ``min_G max_D E[lambda * L_VQ + L_GAN]``, noiseless.
 
 A run directory holds ``config.json``, ``log.csv`` (every loss term, validation metrics and codebook health per
-epoch), ``curves.png``, ``checkpoint.pt`` (everything needed to resume) and ``best.safetensors`` (the transceiver
-that is best on validation by the metric ``select`` names, a recipe field: SSIM unless the recipe says otherwise). All of them are written atomically, once per epoch.
+epoch), ``curves.png``, ``checkpoint.pt`` (everything needed to resume), ``best.safetensors`` (the transceiver
+that is best on validation by the metric ``select`` names, a recipe field: SSIM unless the recipe says otherwise) and
+``last.safetensors`` (the transceiver of the latest epoch: with a cosine schedule, the end of the run). All of them are
+written atomically, once per epoch.
 
 Multi-GPU: start the same command with ``torchrun --nproc-per-node N -m vqdeepsc.cli train ...`` (NCCL on CUDA,
 gloo on CPU). ``--batch-size`` is the global batch, split over the processes.
@@ -151,7 +153,7 @@ def _set_rng_state(s: dict) -> None:
 
 MAX_BATCH, MAX_WORKERS = 4096, 64
 """Largest batch and most data-loader workers a run may ask for."""
-RUN_FILES = ("config.json", "log.csv", "curves.png", "checkpoint.pt", "best.safetensors")
+RUN_FILES = ("config.json", "log.csv", "curves.png", "checkpoint.pt", "best.safetensors", "last.safetensors")
 RESUME_CHANGES = ("epochs", "data", "workers", "device")
 """What a resume may change: more epochs, a moved data set, the loader's workers and the device."""
 
@@ -486,11 +488,12 @@ class Trainer:
         return value if metric.higher_is_better else -value
 
     def _save(self, row: dict, rngs: list[dict]) -> None:
-        best = self.score(row) > self.best_score
-        if best:
+        record = dict(epoch=row["epoch"], select=self.cfg.select, data=self.cfg.data,
+                      **{k: v for k, v in row.items() if k.startswith("val_")})
+        if self.score(row) > self.best_score:
             self.best_score = self.score(row)
-            save_model(self.model, self.run_dir / "best.safetensors", epoch=row["epoch"], select=self.cfg.select,
-                       data=self.cfg.data, **{k: v for k, v in row.items() if k.startswith("val_")})
+            save_model(self.model, self.run_dir / "best.safetensors", **record)
+        save_model(self.model, self.run_dir / "last.safetensors", **record)
         state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)),
                  "preset": json.dumps(self.model.preset.to_dict()), "epoch": self.epoch + 1,
                  "step": self.step, "best_score": self.best_score, "history": json.dumps(self.history), "rng": rngs,
