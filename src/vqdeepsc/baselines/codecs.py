@@ -110,8 +110,8 @@ def fit_to_budget(codec: ImageCodec, image: Image.Image, max_bits: int,
     if bits(1) > max_bits:
         return FittedImage(sizes[1], 1, bits(1) - max_bits)
     top = codec.max_quality
-    hi = min((q for q in sizes if 8 * len(sizes[q]) > max_bits), default=top + 1)
-    lo = max(q for q in sizes if q < hi and 8 * len(sizes[q]) <= max_bits)
+    hi = min((q for q in sizes if bits(q) > max_bits), default=top + 1)  # the files made for other budgets
+    lo = max(q for q in sizes if q < hi and bits(q) <= max_bits)
     while hi - lo > 1:
         if hi > top:  # no file known not to fit: bisect
             q = (lo + hi) // 2
