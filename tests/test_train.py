@@ -48,6 +48,20 @@ def test_overfits_four_real_images(photo_dir, tmp_path):
     assert isinstance(model, VQDeepSC) and not model.training
 
 
+def test_the_curves_are_drawn_at_most_once_a_minute_and_at_the_last_epoch(photo_dir, tmp_path, monkeypatch):
+    import vqdeepsc.plots as plots
+    import vqdeepsc.train as train
+
+    drawn = []
+    monkeypatch.setattr(plots, "plot_training", lambda history, path: drawn.append(len(history)))
+    Trainer(tiny_config(photo_dir, tmp_path / "fast", epochs=3)).fit()
+    assert drawn == [1, 3]  # the first epoch, then none until the last (tiny epochs take well under a minute)
+    drawn.clear()
+    monkeypatch.setattr(train, "CURVES_EVERY_S", 0.0)
+    Trainer(tiny_config(photo_dir, tmp_path / "slow", epochs=3)).fit()
+    assert drawn == [1, 2, 3]
+
+
 def test_the_best_checkpoint_is_the_one_the_select_metric_prefers(photo_dir, tmp_path, monkeypatch):
     # validation rows in which SSIM and CIEDE2000 disagree: SSIM prefers epoch 2, CIEDE2000 (lower) epoch 1
     rows = iter([{"val_ssim": 0.5, "val_psnr": 20.0, "val_ciede2000": 3.0},
@@ -447,8 +461,6 @@ def test_ctrl_c_and_a_full_disk_stop_training_in_one_line_and_the_run_resumes(ph
                                                                              capsys):
     import shutil
 
-    from safetensors import SafetensorError
-
     data = tmp_path / "data"
     shutil.copytree(photo_dir, data)
     (data / "train" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
@@ -468,9 +480,9 @@ def test_ctrl_c_and_a_full_disk_stop_training_in_one_line_and_the_run_resumes(ph
     monkeypatch.undo()
 
     def full_disk(*args, **kwargs):
-        raise SafetensorError("Error while serializing: IoError(No space left on device (os error 28))")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("vqdeepsc.checkpoint.save_file", full_disk)
+    monkeypatch.setattr(Path, "write_bytes", full_disk)  # where the model files reach the disk
     status, err = in_process(["train", "--resume", run], capsys)
     last = err.strip().splitlines()[-1]
     assert status == 2 and last.startswith("vqdeepsc train: error: cannot write") and "No space left" in last, err

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as serialise
 from safetensors import safe_open
 
 from .config import AnalogPreset, Preset, preset_from_dict
@@ -43,13 +44,15 @@ def atomic_write(path: str | Path, write) -> None:
             os.remove(tmp)
 
 
-def save_model(model: VQDeepSC, path: str | Path, **record) -> None:
-    """The transceiver's weights as safetensors; metadata: format, preset (with its quantizer), the quantizer's
-    options and ``record`` (JSON values)."""
+def save_model(model: VQDeepSC, *paths: str | Path, **record) -> None:
+    """The transceiver's weights as safetensors, serialised once and written to each of ``paths``; metadata:
+    format, preset (with its quantizer), the quantizer's options and ``record`` (JSON values)."""
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": MODEL_FORMAT, "preset": json.dumps(model.preset.to_dict()), "record": json.dumps(record),
             "quantizer_options": json.dumps(getattr(model, "quantizer_options", {}))}
-    atomic_write(path, lambda tmp: save_file(state, tmp, metadata=meta))
+    data = serialise(state, metadata=meta)
+    for path in paths:
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def _metadata(path: str | Path) -> dict:

@@ -4,7 +4,8 @@ A run directory holds ``config.json``, ``log.csv`` (every loss term, validation 
 epoch), ``curves.png``, ``checkpoint.pt`` (everything needed to resume), ``best.safetensors`` (the transceiver
 that is best on validation by the metric ``select`` names, a recipe field: SSIM unless the recipe says otherwise) and
 ``last.safetensors`` (the transceiver of the latest epoch: with a cosine schedule, the end of the run). All of them are
-written atomically, once per epoch.
+written atomically, once per epoch; ``curves.png`` at most once a minute (drawing it costs about a second) and at the
+last epoch.
 
 Multi-GPU: start the same command with ``torchrun --nproc-per-node N -m vqdeepsc.cli train ...`` (NCCL on CUDA,
 gloo on CPU). ``--batch-size`` is the global batch, split over the processes.
@@ -153,6 +154,8 @@ def _set_rng_state(s: dict) -> None:
 
 MAX_BATCH, MAX_WORKERS = 4096, 64
 """Largest batch and most data-loader workers a run may ask for."""
+CURVES_EVERY_S = 60.0  # seconds between two drawings of curves.png during a run
+
 RUN_FILES = ("config.json", "log.csv", "curves.png", "checkpoint.pt", "best.safetensors", "last.safetensors")
 RESUME_CHANGES = ("epochs", "data", "workers", "device")
 """What a resume may change: more epochs, a moved data set, the loader's workers and the device."""
@@ -232,6 +235,7 @@ class Trainer:
                                       betas=config.betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), config.lr_disc, betas=config.betas)
         self.epoch, self.step, self.best_score, self.history = 0, 0, -math.inf, []
+        self.curves_drawn_at = -math.inf
         if state is not None:
             self.model.load_state_dict(state["model"])
             self.disc.load_state_dict(state["disc"])
@@ -490,10 +494,11 @@ class Trainer:
     def _save(self, row: dict, rngs: list[dict]) -> None:
         record = dict(epoch=row["epoch"], select=self.cfg.select, data=self.cfg.data,
                       **{k: v for k, v in row.items() if k.startswith("val_")})
+        files = [self.run_dir / "last.safetensors"]
         if self.score(row) > self.best_score:
             self.best_score = self.score(row)
-            save_model(self.model, self.run_dir / "best.safetensors", **record)
-        save_model(self.model, self.run_dir / "last.safetensors", **record)
+            files.append(self.run_dir / "best.safetensors")
+        save_model(self.model, *files, **record)
         state = {"format": CHECKPOINT_FORMAT, "config": json.dumps(asdict(self.cfg)),
                  "preset": json.dumps(self.model.preset.to_dict()), "epoch": self.epoch + 1,
                  "step": self.step, "best_score": self.best_score, "history": json.dumps(self.history), "rng": rngs,
@@ -501,9 +506,11 @@ class Trainer:
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
         save_checkpoint(state, self.run_dir / "checkpoint.pt")
         write_log(self.history, self.run_dir / "log.csv")
-        from .plots import plot_training
+        if self.epoch + 1 >= self.cfg.epochs or time.monotonic() - self.curves_drawn_at >= CURVES_EVERY_S:
+            from .plots import plot_training
 
-        plot_training(self.history, self.run_dir / "curves.png")
+            plot_training(self.history, self.run_dir / "curves.png")
+            self.curves_drawn_at = time.monotonic()
 
 
 def _stored_config(path: Path) -> dict:
