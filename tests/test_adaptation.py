@@ -147,3 +147,16 @@ def test_legends_name_the_link_for_classic_codecs_and_nothing_for_the_capacity_i
     # the rate-adaptive VQ-DeepSC is a family of models, named by their bits per image
     assert _line_label({**row, "method": "vq", "quality": None}, False, "x", [20032, 7616]) == \
         "VQ-DeepSC, rate-adaptive (7616 / 20032 bits)"
+
+
+def test_a_rate_adaptive_figure_is_titled_by_its_family_not_its_largest_model(monkeypatch, tmp_path):
+    import vqdeepsc.plots as plots
+
+    titles = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: titles.append(fig._suptitle.get_text()))
+    rows = [{"preset": "small-4", "method": "vq", "channel": "awgn", "snr_db": snr, "ssim": 0.9, "ssim_ci95": 0.01,
+             "images": 4, "ber": 0.0, "quality": None} for snr in (0, 4)]
+    plots.plot_snr_curves(rows, "ssim", tmp_path / "a.png", families={"small-4": [7616, 20032]})
+    plots.plot_snr_curves(rows, "ssim", tmp_path / "b.png")
+    assert titles[0].startswith("rate-adaptive VQ-DeepSC: SSIM against Es/N0")
+    assert titles[1].startswith("small-4: SSIM against Es/N0")

@@ -134,7 +134,8 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     axes[0, 0].set_ylabel(measure.axis_label + ("" if measure.higher_is_better else ", lower is better"))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(labels)), fontsize=8)
-    fig.suptitle(f"{', '.join(presets)}: {measure.label} against Es/N0, mean over {rows[0]['images']} images, "
+    names = ["rate-adaptive VQ-DeepSC" if (families or {}).get(p) else p for p in presets]
+    fig.suptitle(f"{', '.join(names)}: {measure.label} against Es/N0, mean over {rows[0]['images']} images, "
                  "95 % CI", fontsize=10)
     _save(fig, path)
 
