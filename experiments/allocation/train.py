@@ -19,7 +19,8 @@ CANDIDATES = {
 
 if __name__ == "__main__":
     for sizes in CANDIDATES.values():
-        assert sum(n.bit_length() - 1 << 2 * (6 - i) for i, n in enumerate(sizes) if n) == 20032, sizes
+        bits = sum(n.bit_length() - 1 << 2 * (6 - i) for i, n in enumerate(sizes) if n)  # per 128x128 tile
+        assert bits in (20032, 7616), f"{sizes}: {bits} bits, not a paper budget"
     config.PRESETS.update(config._family("beyond", 8, config.SMALL_WIDTHS, config.SMALL_FINE_BLOCKS,
                                          closed_loop=True, scales=CANDIDATES))
     sys.exit(main(["train", *sys.argv[1:]]))
