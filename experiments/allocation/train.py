@@ -11,6 +11,8 @@ import sys
 
 from vqdeepsc import config
 from vqdeepsc.cli import main
+from vqdeepsc.link.bits import index_bits
+from vqdeepsc.models.system import VQDeepSC
 
 CANDIDATES = {
     # small-3's scales, 32 words at 8x8, and 3 bits per 2x2 block at 64x64: 12288 + 6144 + 1280 + 320 = 20032
@@ -18,9 +20,11 @@ CANDIDATES = {
 }
 
 if __name__ == "__main__":
-    for sizes in CANDIDATES.values():
-        bits = sum(n.bit_length() - 1 << 2 * (6 - i) for i, n in enumerate(sizes) if n)  # per 128x128 tile
-        assert bits in (20032, 7616), f"{sizes}: {bits} bits, not a paper budget"
-    config.PRESETS.update(config._family("beyond", 8, config.SMALL_WIDTHS, config.SMALL_FINE_BLOCKS,
-                                         closed_loop=True, scales=CANDIDATES))
+    candidates = config._family("beyond", 8, config.SMALL_WIDTHS, config.SMALL_FINE_BLOCKS, closed_loop=True,
+                                scales=CANDIDATES)
+    for preset in candidates.values():
+        if preset.quantized:
+            bits = index_bits(preset.bits_per_index, VQDeepSC(preset).code_shapes(config.TILE, config.TILE))
+            assert bits in (20032, 7616), f"{preset.name}: {bits} bits per tile, not a paper budget"
+    config.PRESETS.update(candidates)
     sys.exit(main(["train", *sys.argv[1:]]))
