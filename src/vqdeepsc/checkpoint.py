@@ -9,8 +9,7 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file
-from safetensors.torch import save as serialise
+from safetensors.torch import load_file, save as serialise
 from safetensors import safe_open
 
 from .config import AnalogPreset, Preset, preset_from_dict
@@ -22,8 +21,8 @@ MODEL_FORMAT = "vqdeepsc-model/1"
 
 def atomic_write(path: str | Path, write) -> None:
     """Call ``write(tmp_path)`` and rename the result onto ``path``: a crash leaves the old file intact. A write
-    that fails (a full disk: an ``OSError``, or the ``SafetensorError`` or ``RuntimeError`` of safetensors and torch)
-    is an ``OSError`` naming ``path``."""
+    that fails (a full disk: an ``OSError``, or the ``RuntimeError`` of ``torch.save``) is an ``OSError`` naming
+    ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -31,7 +30,7 @@ def atomic_write(path: str | Path, write) -> None:
     try:
         try:
             write(tmp)
-        except (OSError, SafetensorError, RuntimeError) as e:
+        except (OSError, RuntimeError) as e:
             raise OSError(f"cannot write {path}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
         umask = os.umask(0)
         os.umask(umask)
