@@ -107,7 +107,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     from .senders import CAPACITY, METHODS
 
     measure = get_metric(metric)
-    metric = measure.key
+    metric, families = measure.key, families or {}
     if any(r.get(metric) is None for r in rows):
         raise ValueError(f"these results have no {measure.label} (made before it was measured, or on images too small "
                          f"for it): rerun the evaluation")
@@ -125,7 +125,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
                 x, y, err = zip(*sorted((r["snr_db"], r[metric], r[f"{metric}_ci95"]) for r in line))
                 ideal = method.startswith(CAPACITY)  # a codec at the channel's capacity
                 style = "--" if ideal else ":" if method == "djscc" else "-" if presets.index(preset) == 0 else "-."
-                label = _line_label(line[0], len(presets) > 1, scheme, (families or {}).get(preset))
+                label = _line_label(line[0], len(presets) > 1, scheme, families.get(preset))
                 ax.errorbar(x, y, yerr=err, color=colors[j % len(colors)], marker="os^vDP"[METHODS.index(method) % 6],
                             markersize=4, capsize=3, linestyle=style, label=label)
         rician = f" (r = {rician_factor:g})" if channel == "rician" and rician_factor is not None else ""
@@ -134,7 +134,7 @@ def plot_snr_curves(rows: list[dict], metric: str, path: str | Path, rician_fact
     axes[0, 0].set_ylabel(measure.axis_label + ("" if measure.higher_is_better else ", lower is better"))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(labels)), fontsize=8)
-    names = ["rate-adaptive VQ-DeepSC" if (families or {}).get(p) else p for p in presets]
+    names = ["rate-adaptive VQ-DeepSC" if families.get(p) else p for p in presets]
     fig.suptitle(f"{', '.join(names)}: {measure.label} against Es/N0, mean over {rows[0]['images']} images, "
                  "95 % CI", fontsize=10)
     _save(fig, path)
