@@ -104,14 +104,15 @@ def load_model(path: str | Path, expect_preset: str | None = None, device: str =
 
 
 def load_matching_weights(model: VQDeepSC, path: str | Path) -> list[str]:
-    """Start ``model`` from the model file at ``path``: its whole encoder and decoder (``ValueError`` naming the
-    first tensor that does not fit) and the quantizer tensors that fit (none, from an upper bound). Returns the
-    names of ``model``'s tensors left as they were."""
+    """Start ``model`` from the model file at ``path``: the weights of its whole encoder and decoder (``ValueError``
+    naming the first that does not fit), their buffers and the quantizer tensors that fit (none, from an upper
+    bound). Returns the names of ``model``'s tensors left as they were."""
     _metadata(path)
     state = _weights(path)
     own = model.state_dict()
     fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    misfit = next((k for k in own if k.startswith(("encoder.", "decoder.")) and k not in fits), None)
+    weights = (k for k, _ in model.named_parameters() if k.startswith(("encoder.", "decoder.")))
+    misfit = next((k for k in weights if k not in fits), None)
     if misfit is not None:
         raise ValueError(f"{path} does not fit the encoder and decoder of a {model.preset.name!r} model "
                          f"(first misfit: {misfit})")

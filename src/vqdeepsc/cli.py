@@ -17,7 +17,7 @@ import sys
 import threading
 import warnings
 
-COMMANDS = ("demo", "budget", "link", "mcs", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel")
+COMMANDS = ("demo", "budget", "link", "mcs", "train", "eval", "merge", "plot", "send", "encode", "decode", "relabel", "calibrate")
 
 
 class Parser(argparse.ArgumentParser):

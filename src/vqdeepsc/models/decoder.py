@@ -24,7 +24,7 @@ class SemanticDecoder(nn.Module):
 
     :input features: list of L tensors or ``None``: ``F_hat^l`` [B, C_l, H/2^l, W/2^l] for received scales,
         ``None`` for the others; finest first.
-    :output images: [B, 3, H, W], float in [0, 1] (sigmoid output).
+    :output images: [B, 3, H, W], float in [0, 1]: the sigmoid output less :attr:`colour_cast`, clamped.
     """
 
     def __init__(self, widths: tuple[int, ...], up_widths: tuple[int, ...], transmitted: tuple[int, ...],
@@ -43,6 +43,13 @@ class SemanticDecoder(nn.Module):
                 self.fine = nn.Sequential(*(ResidualBlock(c_in) for _ in range(fine_blocks)))
         self.up = nn.ModuleList(blocks)
         self.to_image = nn.Sequential(nn.ConvTranspose2d(c_in, 3, 3, padding=1), nn.Sigmoid())
+        self.register_buffer("colour_cast", torch.zeros(3))
+        """The decoder's mean colour error (R, G, B in [0, 1]) on the images it was calibrated on, subtracted from its
+        output; zero until :func:`~vqdeepsc.calibration.calibrate_colour` sets it. Training leaves it as it is."""
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        state_dict.setdefault(prefix + "colour_cast", torch.zeros(3))  # files made before calibration: no cast
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, features: list[Tensor | None]) -> Tensor:
         return self.run(lambda l, state: features[l])
@@ -60,4 +67,4 @@ class SemanticDecoder(nn.Module):
                 f = torch.cat([f, receive(l, f)], dim=1)
                 if l == self.finest:
                     f = self.fine(f)
-        return self.to_image(f)
+        return (self.to_image(f) - self.colour_cast.view(1, 3, 1, 1)).clamp(0, 1)
