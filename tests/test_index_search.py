@@ -38,7 +38,9 @@ def test_the_search_never_decodes_worse_and_improves_real_photos(model, photos):
     with torch.no_grad():
         nearest = model.encode(photos)
         before = distortion(model.decode(nearest), photos)
-    codes = IndexSearch(steps=8)(model, photos)
+    # 20 steps, the README's setting: with the colour-calibrated small-4 the nearest codewords are closer already (the
+    # cast the search used to undo is gone) and 8 steps gain 0.0008 here, 20 steps 0.0026
+    codes = IndexSearch(steps=20)(model, photos)
     assert [c.shape for c in codes] == [c.shape for c in nearest]  # the same bits per image
     assert all(c.dtype == torch.int64 for c in codes)
     with torch.no_grad():
