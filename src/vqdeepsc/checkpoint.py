@@ -43,6 +43,17 @@ def atomic_write(path: str | Path, write) -> None:
             os.remove(tmp)
 
 
+def new_model_path(output: str | Path) -> Path:
+    """``output`` as the path of a model file still to be written: ``ValueError`` if it exists (nothing is
+    overwritten) or does not end in ``.safetensors``."""
+    out = Path(output)
+    if out.exists():
+        raise ValueError(f"{out} exists: choose another --output (nothing is overwritten)")
+    if out.suffix != ".safetensors":
+        raise ValueError(f"--output must end in .safetensors, got {out.name}")
+    return out
+
+
 def save_model(model: VQDeepSC, *paths: str | Path, **record) -> None:
     """The transceiver's weights as safetensors, serialised once and written to each of ``paths``; metadata:
     format, preset (with its quantizer), the quantizer's options and ``record`` (JSON values)."""

@@ -13,19 +13,13 @@ def add_arguments(parser):
 
 
 def run(args):
-    from pathlib import Path
-
     from ..calibration import calibrate_colour
-    from ..checkpoint import save_model
+    from ..checkpoint import new_model_path, save_model
     from ..data import load_images
     from ..models.system import VQDeepSC
     from ..zoo import resolve_model
 
-    out = Path(args.output)
-    if out.exists():
-        raise ValueError(f"{out} exists: choose another --output (nothing is overwritten)")
-    if out.suffix != ".safetensors":
-        raise ValueError(f"--output must end in .safetensors, got {out.name}")
+    out = new_model_path(args.output)
     model, record = resolve_model(args.model)
     if not isinstance(model, VQDeepSC):
         raise ValueError(f"model {args.model!r} is an analog Deep-JSCC model: calibrate calibrates VQ-DeepSC models")

@@ -12,18 +12,12 @@ def add_arguments(parser):
 
 
 def run(args):
-    from pathlib import Path
-
-    from ..checkpoint import save_model
+    from ..checkpoint import new_model_path, save_model
     from ..data import load_images
     from ..imagefile import load_quantized
     from ..labels import relabel
 
-    out = Path(args.output)
-    if out.exists():
-        raise ValueError(f"{out} exists: choose another --output (nothing is overwritten)")
-    if out.suffix != ".safetensors":
-        raise ValueError(f"--output must end in .safetensors, got {out.name}")
+    out = new_model_path(args.output)
     model, record = load_quantized(args.model)
     images, _ = load_images(args.data, args.split, args.limit, 128)
     labels = relabel(model, images)
