@@ -1,7 +1,8 @@
 """Colour calibration: the decoder's colour cast, measured on images it has seen, subtracted from its output.
 
-A trained decoder can shift every image's mean colour the same way (a cast: ``small-4`` of 2026-12-06 adds about
-(+2, +3, -2) of 255 to R, G, B on its own training tiles and on validation). The cast is the mean of decoded minus
+A trained decoder can shift every image's mean colour the same way (a cast: the 40-epoch ``small-4`` run, before
+the calibration it ships with as version 2026-12-07, adds about (+2, +3, -2) of 255 to R, G, B on its own training
+tiles and on validation). The cast is the mean of decoded minus
 original over the pixels of the calibration images, error-free; the decoder subtracts it (``colour_cast``) and
 clamps. It sends no bits and leaves the encoder, codebooks and labels as they are, so a decoder trained for errors
 still pairs with the calibrated model. Measured in ``results/training/README.md`` ("Colour calibration").
