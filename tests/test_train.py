@@ -385,6 +385,35 @@ def test_a_closed_loop_decoder_learns_channel_errors_on_the_indices_its_source_s
     assert all(torch.equal(old[k], new[k]) for k in old if not k.startswith("decoder."))
 
 
+@pytest.mark.parametrize("preset", ["small-4", "small-3"])
+def test_decoder_tail_fine_tunes_only_what_the_closed_loop_never_runs_so_the_model_sends_the_same_bits(
+        photo_dir, tmp_path, preset):
+    """--decoder-tail: only the layers after the finest received scale learn; the saved model itself (its closed-loop
+    choice reads its own decoder) then sends exactly the indices of the model it started from."""
+    torch.manual_seed(0)
+    source = VQDeepSC(get_preset(preset)).eval()
+    with torch.no_grad():
+        for choice in source.closed_loop.values():  # a choice that depends on the decoder's state
+            choice[-1].weight.normal_(0, 0.5)
+    save_model(source, tmp_path / "source.safetensors")
+    history = Trainer(tiny_config(photo_dir, tmp_path / "tail", preset=preset, epochs=2, lr=1e-2, decoder_tail=True,
+                                  init_from=str(tmp_path / "source.safetensors"))).fit()
+    assert "val_ssim_errors" not in history[-1] and history[-1]["val_ssim"] > 0
+    after = load_model(tmp_path / "tail" / "last.safetensors")
+    images = torch.stack(list(ImageDataset(split_files(photo_dir, "val"), 32)))
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(source.encode(images), after.encode(images)))
+    old, tail = source.state_dict(), {id(p) for p in after.decoder.tail().parameters()}
+    changed = {n for n, p in after.named_parameters() if not torch.equal(p, old[n])}
+    assert changed and all(id(p) in tail for n, p in after.named_parameters() if n in changed)
+    assert any(n.startswith("decoder.fine.") for n in changed) and any(n.startswith("decoder.to_image.") for n in changed)
+    assert all(torch.equal(t, old[n]) for n, t in after.named_buffers())  # BatchNorm statistics, labels, cast
+    for bad in ({}, {"init_from": str(tmp_path / "source.safetensors"), "channel_errors": 0.25},
+                {"init_from": str(tmp_path / "source.safetensors"), "preset": "small-4-upper"}):
+        with pytest.raises(ValueError, match="--decoder-tail fine-tunes the last decoder layers"):
+            tiny_config(photo_dir, tmp_path / "x", decoder_tail=True, **bad).check()
+
+
 def test_channel_errors_fine_tune_only_the_decoder_so_the_bits_stay(photo_dir, tmp_path):
     from vqdeepsc import zoo
 

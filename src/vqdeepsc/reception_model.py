@@ -68,6 +68,11 @@ class SimulatedReception:
         return f"SimulatedReception(max_ber={self.max_ber}, clean={self.clean})"
 
 
+def error_free(model: VQDeepSC, indices: list[Tensor], generator: torch.Generator | None = None) -> list[Tensor]:
+    """The codewords of ``indices`` [B, H_l, W_l] per transmitted scale (a reception without errors)."""
+    return model.codeword_features(indices)
+
+
 def hard_errors(model: VQDeepSC, indices: list[Tensor], ber: float,
                 generator: torch.Generator | None = None) -> list[Tensor]:
     """Features of ``indices`` received with each bit flipped with probability ``ber`` (validation)."""

@@ -43,7 +43,7 @@ from .models.discriminator import PatchDiscriminator
 from .models.quantizers import QUANTIZERS
 from .models import build_model
 from .models.system import VQDeepSC
-from .reception_model import SimulatedReception, hard_errors
+from .reception_model import SimulatedReception, error_free, hard_errors
 
 CHECKPOINT_FORMAT = "vqdeepsc-checkpoint/1"
 LR_SCHEDULES = ("constant", "cosine", "warmup-cosine")
@@ -88,6 +88,7 @@ class TrainConfig:
     cache_images: bool = False  # decode every image once and hold it in memory
     init_from: str | None = None  # start from the matching weights of this model file (e.g. the upper bound)
     channel_errors: float = 0.0  # > 0: train only the decoder of init_from on receptions with BER up to this
+    decoder_tail: bool = False  # train only the decoder's layers after the finest scale of init_from: the bits stay
     recipe: str | None = None  # the recipe these values came from (recorded only)
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     val_limit: int | None = None
@@ -119,6 +120,10 @@ class TrainConfig:
                                         and get_preset(self.preset).quantized and self.quantizer is None):
             raise ValueError("--channel-errors fine-tunes the decoder of a quantized model: give a BER in (0, 0.5] "
                              "and the model with --init-from (its encoder, codebooks and so its bits stay)")
+        if self.decoder_tail and (self.channel_errors or not self.init_from or not get_preset(self.preset).quantized
+                                  or self.quantizer is not None):
+            raise ValueError("--decoder-tail fine-tunes the last decoder layers of a quantized model: give the model "
+                             "with --init-from, and no --channel-errors or --quantizer")
         if isinstance(get_preset(self.preset), AnalogPreset) and (self.quantizer or self.init_from or self.gan_weight
                                                                   or self.lowpass_weight or self.chroma_weight
                                                                   or self.lab_weight):
@@ -200,7 +205,7 @@ class Trainer:
         preset, source = config.model_preset(), None
         options = dict(kmeans_init=config.kmeans_init, dead_code_threshold=config.dead_code_threshold,
                        ema_decay=config.ema_decay or None)
-        if config.channel_errors:  # only the decoder of init_from learns: its network and quantizers stay
+        if config.channel_errors or config.decoder_tail:  # only (a part of) the decoder of init_from learns
             source = load_model(config.init_from)
             if source.preset.name != preset.name:
                 raise ValueError(f"{config.init_from} holds a {source.preset.name!r} model, not {preset.name!r}")
@@ -220,15 +225,15 @@ class Trainer:
         elif state is None and config.init_from:
             load_matching_weights(self.model, config.init_from)
         self.reception, self.transmitter = None, self.model
-        if config.channel_errors:  # the transmitter (encoder, codebooks) stays: only the decoder learns
+        if source is not None:  # the transmitter (encoder, codebooks) stays: only the decoder, or its tail, learns
             if self.world > 1:
-                raise ValueError("--channel-errors trains in one process")
-            self.model.encoder.requires_grad_(False)
-            self.model.embedding_spaces.requires_grad_(False)
-            self.model.closed_loop.requires_grad_(False)
+                raise ValueError("--channel-errors and --decoder-tail train in one process")
+            self.model.requires_grad_(False)
+            (self.model.decoder.tail() if config.decoder_tail else self.model.decoder).requires_grad_(True)
             # the indices come from the model as it was: a closed-loop choice reads the decoder, which now learns
+            # (its tail, which the choice never runs, alone leaves them as they were)
             self.transmitter = source.requires_grad_(False).to(self.device)
-            self.reception = SimulatedReception(config.channel_errors)
+            self.reception = SimulatedReception(config.channel_errors) if config.channel_errors else error_free
         if config.channels_last:
             self.model, self.disc = (m.to(memory_format=torch.channels_last) for m in (self.model, self.disc))
         self.opt_g = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], config.lr,
@@ -429,7 +434,8 @@ class Trainer:
         return terms
 
     def _received(self, images: Tensor) -> dict:
-        """The decoder's output on a simulated reception of ``images``' indices (``--channel-errors``)."""
+        """The decoder's output on a (simulated) reception of ``images``' indices (``--channel-errors``,
+        ``--decoder-tail``)."""
         with torch.no_grad():
             features = self.reception(self.model, self.transmitter.encode(images))
         zero = images.new_zeros(())
@@ -477,11 +483,11 @@ class Trainer:
                 for x_hat in outputs:
                     for key, values in image_scores(x_hat.float(), images).items():
                         scores.setdefault(key, []).extend(values)
-                if self.reception:
+                if self.cfg.channel_errors:
                     x_err = self.model.decode_features(hard_errors(self.model, indices, VAL_BER, flips)).float()
                     errors.extend(metric(x_err.cpu(), images.cpu()).tolist())
         row = {f"val_{key}": sum(values) / len(values) for key, values in scores.items()}
-        return {**row, f"val_{metric.key}_errors": sum(errors) / len(errors)} if self.reception else row
+        return {**row, f"val_{metric.key}_errors": sum(errors) / len(errors)} if errors else row
 
     def score(self, row: dict) -> float:
         """What the best checkpoint maximises: the validation value of the metric ``select`` names (negated for a

@@ -44,6 +44,9 @@ def add_arguments(parser):
     a("--channel-errors", type=float, metavar="MAX_BER", help="fine-tune only the decoder of the --init-from model "
       "for channel errors: each image arrives error-free, with bit errors at a rate up to MAX_BER, or as soft "
       "posteriors (the encoder, the codebooks and so the bits stay; try 0.25)")
+    a("--decoder-tail", action="store_true", default=None, help="fine-tune only the decoder's layers after the "
+      "finest received scale of the --init-from model, error-free: a closed-loop transmitter never runs them, so "
+      "the bits stay exactly as they were (try --lr 1e-3 --epochs 8)")
     a("--select", metavar="METRIC", help="validation metric that picks the best checkpoint: "
       f"{', '.join(m.name for m in METRICS)} (default: the recipe's, ssim)")
     a("--crop", type=int, help="random training crop (the network is fully convolutional)")

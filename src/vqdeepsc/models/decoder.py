@@ -54,6 +54,12 @@ class SemanticDecoder(nn.Module):
     def forward(self, features: list[Tensor | None]) -> Tensor:
         return self.run(lambda l, state: features[l])
 
+    def tail(self) -> nn.ModuleList:
+        """The layers after the finest received scale is concatenated: its fine blocks, the up-sample blocks below it
+        and the output. A closed-loop transmitter's choice never depends on them (``vqdeepsc train
+        --decoder-tail``)."""
+        return nn.ModuleList([self.fine, *self.up[self.num_scales - 1 - self.finest:], self.to_image])
+
     def run(self, receive: Callable[[int, Tensor | None], Tensor], until: int | None = None) -> Tensor:
         """The decoder scale by scale, deepest first: ``receive(l, state)`` gives received scale ``l``
         [B, C_l, H_l, W_l] given the decoder's state there, [B, up_width, H_l, W_l] (``None`` for the deepest).
