@@ -159,6 +159,25 @@ def test_another_model_is_refused(encoded, tmp_path, capsys):
             "unquantized upper bound")
 
 
+def test_a_file_of_an_earlier_version_with_the_same_bits_decodes_with_the_shipped_model(encoded, tmp_path, capsys):
+    """A later version that fine-tuned only its decoder's tail sends the same bits (``same_bits_as``): the shipped
+    model decodes the earlier file's .vqsc, exactly as its own; another preset still names the one it needs."""
+    import dataclasses
+
+    earlier = zoo.shipped()["small-4"]["same_bits_as"][0]
+    stream = container.read(encoded[1])
+    container.write(tmp_path / "earlier.vqsc", dataclasses.replace(stream, sha256=earlier))
+    assert cli(["decode", tmp_path / "earlier.vqsc", "-o", tmp_path / "earlier.png"], capsys)[0] == 0
+    assert cli(["decode", encoded[1], "-o", tmp_path / "own.png"], capsys)[0] == 0
+    assert (tmp_path / "earlier.png").read_bytes() == (tmp_path / "own.png").read_bytes()
+    refused(["decode", tmp_path / "earlier.vqsc", "-o", tmp_path / "x.png", "--model", "small-3"], capsys,
+            "decode it with --model small-4")
+    torch.manual_seed(0)
+    save_model(VQDeepSC(get_preset("small-4")), tmp_path / "other.safetensors")  # a file of its own: no same_bits_as
+    refused(["decode", tmp_path / "earlier.vqsc", "-o", tmp_path / "x.png", "--model", tmp_path / "other.safetensors"],
+            capsys, "decode it with --model small-4")
+
+
 def png_header(width, height):
     """A PNG file's signature and header for an 8-bit grayscale ``width x height`` image, without pixels."""
     def chunk(tag, data):

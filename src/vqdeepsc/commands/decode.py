@@ -26,12 +26,19 @@ def add_arguments(parser):
 
 
 def check_model(stream, model, info: dict, path: str) -> None:
-    """``ValueError`` naming the model ``stream`` needs unless ``model`` (``info`` of ``resolve_model``) wrote it."""
+    """``ValueError`` naming the model ``stream`` needs unless ``model`` (``info`` of ``resolve_model``) wrote it, or
+    is a shipped model that sends the bits of the file that wrote it (``same_bits_as`` in ``models.json``: a later
+    version with a fine-tuned decoder tail, which decodes the same bits better)."""
     from ..zoo import shipped
 
-    if (stream.model, stream.sha256) == (model.preset.name, info["sha256"]):
+    def sends(record: dict) -> set[str]:
+        return {record["sha256"], *record.get("same_bits_as", ())}
+
+    record = shipped().get(info["model"], {})
+    accepted = sends(record) if record.get("sha256") == info["sha256"] else {info["sha256"]}
+    if stream.model == model.preset.name and stream.sha256 in accepted:
         return
-    name = next((n for n, r in shipped().items() if (r["preset"], r["sha256"]) == (stream.model, stream.sha256)), None)
+    name = next((n for n, r in shipped().items() if r["preset"] == stream.model and stream.sha256 in sends(r)), None)
     needed = f"--model {name}" if name else f"the {stream.model} model file of that sha256"
     raise ValueError(f"{path} was written by model {stream.model} (weights sha256 {stream.sha256[:16]}...), not by "
                      f"{info['model']} ({model.preset.name}, sha256 {info['sha256'][:16]}...): decode it with {needed}")
