@@ -34,8 +34,7 @@ def check_model(stream, model, info: dict, path: str) -> None:
     def sends(record: dict) -> set[str]:
         return {record["sha256"], *record.get("same_bits_as", ())}
 
-    record = shipped().get(info["model"], {})
-    accepted = sends(record) if record.get("sha256") == info["sha256"] else {info["sha256"]}
+    accepted = next((sends(r) for r in shipped().values() if r["sha256"] == info["sha256"]), {info["sha256"]})
     if stream.model == model.preset.name and stream.sha256 in accepted:
         return
     name = next((n for n, r in shipped().items() if r["preset"] == stream.model and stream.sha256 in sends(r)), None)
