@@ -23,10 +23,11 @@ for lane in $(seq 0 $((LANES - 1))); do
         for model in $MODELS; do
             folder=$SHARDS/$(basename "$model" .safetensors)-$lane
             resume=()
-            [ -f "$folder/points.jsonl" ] && resume=(--resume)
+            # a resumed shard appends to its log; a new one starts it
+            [ -f "$folder/points.jsonl" ] && resume=(--resume) || : > "$folder.log"
             OMP_NUM_THREADS=1 vqdeepsc eval --model "$model" --data "$DATA" --split "${SPLIT:-test}" \
                 --methods "$METHODS" --shard "$lane/$LANES" --decoder-workers 1 --no-progress --out "$folder" \
-                "${resume[@]}" "$@" > "$folder.log" 2>&1
+                "${resume[@]}" "$@" >> "$folder.log" 2>&1
             echo "$model shard $lane/$LANES: $(( $(date +%s) - start )) s"
         done
     ) &

@@ -71,6 +71,11 @@ def test_a_killed_sweep_resumes_to_the_same_results(photo_dir, models, single, t
         assert sorted(a.files) == sorted(b.files) and all(np.array_equal(a[k], b[k]) for k in a.files)
     assert len(PointLog(out).read()[1]) == 6 and not (out / "grid-points").exists()
 
+    written = {f: (out / f).read_bytes() for f in ("results.csv", "results.json", "grid.npz")}
+    main(argv(photo_dir, models, out, "--resume", grid=2))  # a finished sweep resumed again (a script run twice)
+    assert "its results stand, nothing to do" in capsys.readouterr().out
+    assert {f: (out / f).read_bytes() for f in written} == written
+
 
 def children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux ``/proc``)."""

@@ -209,6 +209,9 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
             raise ValueError(f"--resume: {out} holds an evaluation with other arguments (differs in "
                              f"{', '.join(differ)}); run it with the same arguments, or use another --out")
         print(f"resuming: {len(points)} of {len(channels) * len(snrs)} points already finished")
+        if len(points) == len(channels) * len(snrs) and (out / "results.json").is_file():
+            print(f"{out} holds this evaluation finished: its results stand, nothing to do")
+            return
     else:
         log.start(header)
         points = []
