@@ -201,6 +201,7 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
     header = json.loads(json.dumps(evaluation.header(config)))
     log = PointLog(out)
     old, points = log.read()
+    total = len(channels) * len(snrs)
     if args.resume:
         if old is None:
             raise ValueError(f"nothing to resume in {out}: it holds no {log.path.name}")
@@ -208,8 +209,8 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
         if differ:
             raise ValueError(f"--resume: {out} holds an evaluation with other arguments (differs in "
                              f"{', '.join(differ)}); run it with the same arguments, or use another --out")
-        print(f"resuming: {len(points)} of {len(channels) * len(snrs)} points already finished")
-        if len(points) == len(channels) * len(snrs) and (out / "results.json").is_file():
+        print(f"resuming: {len(points)} of {total} points already finished")
+        if len(points) == total and (out / "results.json").is_file():
             print(f"{out} holds this evaluation finished: its results stand, nothing to do")
             return
     else:
@@ -224,7 +225,7 @@ def _evaluate(args, model, upper, robust, methods, snrs, channels, images, ids, 
         log.add({k: v for k, v in point.items() if k != "grid"})
 
     print(FORMAT_HEADER)
-    with tqdm(total=len(channels) * len(snrs) * len(images), unit="image", disable=args.no_progress,
+    with tqdm(total=total * len(images), unit="image", disable=args.no_progress,
               dynamic_ncols=True) as bar:
         result = evaluation.run(done, on_point=finished, progress=bar,
                                 on_row=lambda row: bar.write(format_row(row)) if not args.no_progress
