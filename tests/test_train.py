@@ -62,6 +62,20 @@ def test_the_curves_are_drawn_at_most_once_a_minute_and_at_the_last_epoch(photo_
     assert drawn == [1, 2, 3]
 
 
+def test_the_curves_draw_the_loss_terms_the_run_weighs(tmp_path, monkeypatch):
+    import vqdeepsc.plots as plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig))
+    # a decoder-tail run: the CIELAB term learns, the frozen codebooks log zeros and no perplexity
+    history = [{"epoch": e, "l1": 0.02 / e, "l1_lab": 0.03 / e, "codebook": 0.0, "commitment": 0.0,
+                "val_ssim": 0.9, "val_psnr": 30.0} for e in (1, 2)]
+    plots.plot_training(history, tmp_path / "curves.png")
+    losses, _, usage = figures[0].axes[:3]
+    assert [line.get_label() for line in losses.get_lines()] == ["l1", "l1_lab"]
+    assert usage.get_title() == "codebook health (no codebook learns in this run)"
+
+
 def test_the_best_checkpoint_is_the_one_the_select_metric_prefers(photo_dir, tmp_path, monkeypatch):
     # validation rows in which SSIM and CIEDE2000 disagree: SSIM prefers epoch 2, CIEDE2000 (lower) epoch 1
     rows = iter([{"val_ssim": 0.5, "val_psnr": 20.0, "val_ciede2000": 3.0},

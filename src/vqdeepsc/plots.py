@@ -23,8 +23,8 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     """Losses, validation SSIM/PSNR and codebook usage per epoch, from the training log rows."""
     epochs = [r["epoch"] for r in history]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for key in ("l1", "mse", "l1_lowpass", "l1_chroma", "codebook", "commitment", "g_adv", "loss_d"):
-        if key in history[0]:
+    for key in ("l1", "mse", "l1_lowpass", "l1_chroma", "l1_lab", "codebook", "commitment", "g_adv", "loss_d"):
+        if any(r.get(key, 0) > 0 for r in history):  # a term the run weighs (a log axis cannot draw a zero)
             axes[0].plot(epochs, [r[key] for r in history], label=key)
     axes[0].set(xlabel="epoch", ylabel="loss", yscale="log", title="training losses")
     axes[0].legend()
@@ -37,7 +37,7 @@ def plot_training(history: list[dict], path: str | Path) -> None:
     for key in usage:
         axes[2].plot(epochs, [r[key] for r in history], label=f"F^{key.split('_')[1]}")
     axes[2].set(xlabel="epoch", ylabel="perplexity (effective codewords)",
-                title="codebook health" if usage else "codebook health (no codebook: an analog model)")
+                title="codebook health" if usage else "codebook health (no codebook learns in this run)")
     if usage:
         axes[2].legend()
     fig.tight_layout()
